@@ -1,0 +1,38 @@
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import AuditEvent, User
+from .roles import Role
+
+
+def record_audit_event(
+    *,
+    actor: User | None,
+    verb: str,
+    subject: models.Model,
+    from_state: str = "",
+    to_state: str = "",
+    data: dict | None = None,
+) -> AuditEvent:
+    """Write one audit row; services call this inside their transaction."""
+    return AuditEvent.objects.create(
+        actor=actor,
+        verb=verb,
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=str(subject.pk),
+        object_repr=str(subject)[:200],
+        from_state=from_state or "",
+        to_state=to_state or "",
+        data=data or {},
+    )
+
+
+def grant_role(*, user: User, role: Role, actor: User | None) -> None:
+    group, _ = Group.objects.get_or_create(name=role.value)
+    user.groups.add(group)
+    # Staff roles may use the Django admin for reference data.
+    if role == Role.ADMINISTRATOR and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    record_audit_event(actor=actor, verb="role_granted", subject=user, data={"role": role.value})

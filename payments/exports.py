@@ -1,0 +1,347 @@
+"""
+The award ledger spreadsheet and the payment file for the finance system.
+
+The ledger is written with openpyxl's write-only mode, which streams rows to
+a temporary file, and fed from `.iterator()`, so memory stays flat however
+many awards there are; the number of queries does not depend on the number
+of rows.
+"""
+
+import csv
+from collections.abc import Iterable
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from typing import IO
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from applicants.choices import District, LegalStructure
+from grants.models import AwardStatus
+
+from .financial_years import financial_year_label, financial_year_of
+from .models import PaymentRun
+from .selectors import (
+    EVERY_AWARD,
+    PENNY,
+    AwardFilter,
+    award_grand_totals,
+    award_ledger_rows,
+    breakdowns,
+    payments_in_run,
+    totals_by_programme_and_round,
+)
+
+CURRENCY_FORMAT = "£#,##0.00"
+DATE_FORMAT = "dd/mm/yyyy"
+# A spreadsheet treats text starting with one of these as a formula (or as
+# the start of one, once someone edits the cell).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+LEDGER_SHEET = "Award ledger"
+SUMMARY_SHEET = "Summary"
+
+# (heading, column width, kind). The first columns keep their places:
+# scheduled jobs and people's own spreadsheets read them by position.
+LEDGER_COLUMNS = [
+    ("Grant reference", 16, "text"),
+    ("Organisation", 40, "text"),
+    ("Charity number", 14, "text"),
+    ("Company number", 14, "text"),
+    ("District", 24, "text"),
+    ("Programme", 28, "text"),
+    ("Round", 36, "text"),
+    ("Outcomes", 16, "text"),
+    ("Award date", 12, "date"),
+    ("Amount awarded", 16, "money"),
+    ("Paid to date", 16, "money"),
+    ("Repaid", 14, "money"),
+    ("Outstanding", 16, "money"),
+    ("Net awarded", 16, "money"),
+    ("Status", 14, "text"),
+    ("Cost centre", 12, "text"),
+    ("GL code", 10, "text"),
+    ("Legal structure", 30, "text"),
+    ("Financial year", 12, "text"),
+]
+LEDGER_HEADINGS = [heading for heading, _, _ in LEDGER_COLUMNS]
+MONEY_HEADINGS = ["Amount awarded", "Paid to date", "Repaid", "Outstanding", "Net awarded"]
+
+# The figures of every summary sheet, in the order the dashboard shows them
+# (the dashboard's "Offered" is the ledger's "Amount awarded").
+FIGURE_COLUMNS = [
+    ("Awards", 10, "number", "award_count"),
+    ("Amount awarded", 16, "money", "awarded"),
+    ("Accepted", 16, "money", "accepted"),
+    ("Paid to date", 16, "money", "paid"),
+    ("Repaid", 14, "money", "repaid"),
+    ("Outstanding", 16, "money", "outstanding"),
+    ("Net awarded", 16, "money", "net_awarded"),
+]
+SUMMARY_COLUMNS = [
+    ("Programme", 32, "text"),
+    ("Round", 40, "text"),
+    *[(heading, width, kind) for heading, width, kind, _ in FIGURE_COLUMNS],
+]
+BOLD = Font(bold=True)
+
+
+def ledger_filename(today: date, *, suffix: str = "") -> str:
+    return f"award-ledger{suffix}-{today:%Y-%m-%d}.xlsx"
+
+
+def write_award_ledger(output: IO[bytes], filters: AwardFilter = EVERY_AWARD) -> int:
+    """
+    Write the ledger workbook to `output`: the sheet "Award ledger" (one row
+    per award and a totals row), "Summary" (by programme and round) and one
+    sheet per dashboard breakdown. Returns the number of awards.
+    """
+    workbook = Workbook(write_only=True)
+    with one_snapshot():
+        ledger = start_sheet(workbook, LEDGER_SHEET, LEDGER_COLUMNS)
+        row_count = 0
+        for row in award_ledger_rows(filters).iterator(chunk_size=2000):
+            ledger.append(cells(ledger, LEDGER_COLUMNS, _ledger_values(row)))
+            row_count += 1
+        totals = award_grand_totals(filters)
+        ledger.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_COLUMNS))}{row_count + 1}"
+        total_row = dict.fromkeys(LEDGER_HEADINGS)
+        total_row.update({
+            "Grant reference": f"Total ({totals['award_count']} awards)",
+            "Amount awarded": totals["awarded"],
+            "Paid to date": totals["paid"],
+            "Repaid": totals["repaid"],
+            "Outstanding": totals["outstanding"],
+            "Net awarded": totals["net_awarded"],
+        })
+        ledger.append(cells(ledger, LEDGER_COLUMNS, total_row.values(), bold=True))
+
+        summary = start_sheet(workbook, SUMMARY_SHEET, SUMMARY_COLUMNS)
+        for row in totals_by_programme_and_round(filters):
+            summary.append(
+                cells(summary, SUMMARY_COLUMNS, [row["programme"], row["round"], *_figures(row)])
+            )
+        summary.append(
+            cells(summary, SUMMARY_COLUMNS, ["Total", None, *_figures(totals)], bold=True)
+        )
+
+        for breakdown in breakdowns(filters):
+            columns = [(breakdown.heading, 44, "text"),
+                       *[(heading, width, kind) for heading, width, kind, _ in FIGURE_COLUMNS]]
+            sheet = start_sheet(workbook, breakdown.title, columns)
+            for row in breakdown.rows:
+                sheet.append(cells(sheet, columns, [row["label"], *_figures(row)]))
+            sheet.append(cells(sheet, columns, ["Total", *_figures(totals)], bold=True))
+            if breakdown.note:
+                sheet.append(cells(sheet, columns[:1], [breakdown.note]))
+    workbook.save(output)
+    return row_count
+
+
+def _figures(row: dict) -> list:
+    return [row[key] for _, _, _, key in FIGURE_COLUMNS]
+
+
+@contextmanager
+def one_snapshot():
+    """
+    Read the rows and the totals from one moment, so that the totals always
+    agree with the rows even while payments are being marked paid. SQLite
+    gives that within any transaction; PostgreSQL needs REPEATABLE READ,
+    which can only be set as the transaction's first statement.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def start_sheet(workbook: Workbook, title: str, columns: list[tuple]):
+    """A write-only sheet with its column widths, a frozen heading row and the headings."""
+    sheet = workbook.create_sheet(title)
+    # Column widths and frozen panes must be set before the first row in
+    # write-only mode.
+    for index, (_, width, *_) in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.append(cells(sheet, columns, [column[0] for column in columns], bold=True,
+                        headings=True))
+    return sheet
+
+
+
+def _pence(amount) -> Decimal:
+    # SQLite returns sums of decimals as floats; they are exact to the penny.
+    return Decimal(amount).quantize(PENNY)
+
+
+DISTRICTS = dict(District.choices)
+LEGAL_STRUCTURES = dict(LegalStructure.choices)
+STATUSES = dict(AwardStatus.choices)
+
+
+def _ledger_values(row: dict) -> list:
+    district = row["district"]
+    structure = row["legal_structure"]
+    codes = sorted(
+        filter(None, (row["outcome_codes"] or "").split(",")),
+        key=lambda code: [int(part) if part.isdigit() else part for part in code.split(".")],
+    )
+    return [
+        row["reference"],
+        row["organisation"],
+        row["charity_number"],
+        row["company_number"],
+        DISTRICTS.get(district, district),
+        row["programme"],
+        row["round"],
+        ", ".join(codes),
+        row["award_date"],
+        *[_pence(row[key]) for key in ("amount", "paid", "repaid", "outstanding", "net_awarded")],
+        STATUSES.get(row["status"], row["status"]),
+        row["cost_centre"],
+        row["gl_code"],
+        LEGAL_STRUCTURES.get(structure, structure),
+        financial_year_label(financial_year_of(row["award_date"])),
+    ]
+
+
+def cells(sheet, columns: list[tuple], values: Iterable, *, bold: bool = False,
+          headings: bool = False) -> list:
+    """
+    One row for a write-only sheet. `columns` holds (heading, width, kind)
+    tuples: text is formula-safe, money and dates are formatted. Plain text
+    goes in as a bare value, which openpyxl writes far faster than a cell.
+    """
+    row = []
+    for column, value in zip(columns, values, strict=True):
+        kind = column[2]
+        if headings or kind == "text":
+            if not bold:
+                text = safe_text(value)
+                if not text.startswith(FORMULA_PREFIXES):
+                    row.append(text or None)
+                    continue
+            cell = text_cell(sheet, value)
+        elif value is None and not bold:
+            row.append(None)
+            continue
+        else:
+            cell = WriteOnlyCell(sheet, value=value)
+            if kind == "money":
+                cell.number_format = CURRENCY_FORMAT
+            elif kind == "date":
+                cell.number_format = DATE_FORMAT
+        if bold:
+            cell.font = BOLD
+        row.append(cell)
+    return row
+
+
+def safe_text(value) -> str:
+    """Text without the characters XML cannot carry (dropped rather than failing the export)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
+
+
+def text_cell(sheet, value) -> WriteOnlyCell:
+    """
+    A cell that always holds text. Text that a spreadsheet would read as a
+    formula is stored as a string with the quote-prefix style, so it is
+    shown exactly as entered and never run, even after someone edits it.
+    """
+    text = safe_text(value)
+    cell = WriteOnlyCell(sheet, value=text or None)
+    if text.startswith(FORMULA_PREFIXES):
+        # openpyxl has just typed "=..." as a formula; make it text again.
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+# --- The payment file for the council's finance system ------------------------------
+
+# In the column order of a typical council finance system upload; the
+# organisation's name comes last so the first columns stay where an import
+# template expects them.
+PAYMENT_FILE_HEADINGS = [
+    "Supplier reference",
+    "Grant reference",
+    "Cost centre",
+    "GL code",
+    "Amount",
+    "Payment date",
+    "Bank account name",
+    "Sort code",
+    "Account number",
+    "Supplier name",
+]
+
+
+def payment_file_name(run: PaymentRun) -> str:
+    return f"payment-run-{run.reference}.csv"
+
+
+def payment_date(run: PaymentRun) -> date:
+    """
+    The date the finance system is asked to pay: the day the run was paid
+    when it has been, else the day it was exported, so the file is the same
+    however often it is downloaded.
+    """
+    if run.paid_on:
+        return run.paid_on
+    if run.exported_at:
+        return timezone.localdate(run.exported_at)
+    return timezone.localdate()
+
+
+def csv_safe(value) -> str:
+    """
+    Text for a CSV cell that a spreadsheet will not run: a value starting
+    with a formula character gets a leading apostrophe, which spreadsheets
+    read as "this is text" (the OWASP advice for CSV injection).
+    """
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def write_payment_file(output: IO[str], run: PaymentRun) -> int:
+    """
+    The run's payments as CSV, one row each, amounts in pounds and pence
+    without symbols, dates as dd/mm/yyyy and bank details masked. Returns
+    the number of payments.
+    """
+    writer = csv.writer(output, lineterminator="\r\n")
+    writer.writerow(PAYMENT_FILE_HEADINGS)
+    paying_on = f"{payment_date(run):%d/%m/%Y}"
+    count = 0
+    for payment in payments_in_run(run):
+        application = payment.instalment.award.application
+        organisation = application.organisation
+        programme = application.round.programme
+        writer.writerow([
+            csv_safe(value)
+            for value in (
+                organisation.supplier_reference,
+                application.reference,
+                programme.cost_centre,
+                programme.gl_code,
+                f"{payment.amount:.2f}",
+                paying_on,
+                organisation.bank_account_name,
+                organisation.masked_sort_code,
+                organisation.masked_account_number,
+                organisation.name,
+            )
+        ])
+        count += 1
+    return count

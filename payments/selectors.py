@@ -1,0 +1,654 @@
+"""
+Reads about money that pages and exports share.
+
+Every total here is computed by the database. Awards, instalments and
+payments fan out (one award, many payments), so money from different levels
+is never summed over one join: each figure is its own correlated subquery,
+which keeps a sum from being counted once per joined row.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import (
+    Aggregate,
+    CharField,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from applicants.choices import District, LegalStructure
+from grants.models import COMMITTED_AWARD_STATES, Application, Award, AwardStatus, MonitoringStatus
+from rounds.models import Programme, Round, RoundStatus
+
+from .financial_years import financial_year_bounds, financial_year_expression, financial_year_label
+from .models import Payment, PaymentRun, PaymentStatus, Repayment, RepaymentReceipt
+
+PAYABLE_AWARD_STATES = [AwardStatus.ACCEPTED, AwardStatus.ACTIVE]
+
+# Totals may exceed one award's max_digits, so they get room to grow.
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+ZERO = Value(Decimal("0.00"), output_field=MONEY)
+
+
+def payable_payments(*, today: date | None = None) -> QuerySet[Payment]:
+    """Scheduled payments that are due, on accepted awards, with any condition met."""
+    today = today or timezone.localdate()
+    return (
+        Payment.objects.filter(
+            status=PaymentStatus.SCHEDULED,
+            instalment__due_date__lte=today,
+            instalment__award__status__in=PAYABLE_AWARD_STATES,
+        )
+        .filter(
+            Q(instalment__after_return__isnull=True)
+            | Q(instalment__after_return__status=MonitoringStatus.ACCEPTED)
+        )
+        .select_related("instalment__award__application__organisation")
+        .order_by("pk")
+    )
+
+
+def payable_totals(*, today: date | None = None) -> dict:
+    """How many payments are due and payable now, and their total."""
+    return payable_payments(today=today).aggregate(
+        count=Count("pk"), total=Coalesce(Sum("amount"), ZERO, output_field=MONEY)
+    )
+
+
+# --- Which awards ------------------------------------------------------------
+
+# Awards whose offer has been accepted (and may since have been paid or closed).
+ACCEPTED_AWARD_STATES = [
+    AwardStatus.ACCEPTED,
+    AwardStatus.ACTIVE,
+    AwardStatus.COMPLETED,
+    AwardStatus.CLOSED_EARLY,
+]
+
+# DOMAIN: the Strategic Plan measures "Amount of SHIRE Community Grants
+# awarded to VCSE organisations". Town and parish councils are not VCSE.
+INDICATOR_PROGRAMME_CODE = "SCG"
+NOT_VCSE = [LegalStructure.TOWN_OR_PARISH_COUNCIL]
+
+
+@dataclass(frozen=True)
+class AwardFilter:
+    """
+    Which committed awards a page, export or command is about. District is
+    where the organisation is based (one per award, so nothing counts twice);
+    a financial year selects awards made from 1 April to 31 March.
+    """
+
+    programme_id: int | None = None
+    round_id: int | None = None
+    district: str | None = None
+    financial_year: int | None = None
+    run_id: int | None = None
+
+    def apply(self, awards: QuerySet[Award]) -> QuerySet[Award]:
+        if self.programme_id is not None:
+            awards = awards.filter(application__round__programme_id=self.programme_id)
+        if self.round_id is not None:
+            awards = awards.filter(application__round_id=self.round_id)
+        if self.district:
+            awards = awards.filter(application__organisation__district=self.district)
+        if self.financial_year is not None:
+            first, last = financial_year_bounds(self.financial_year)
+            awards = awards.filter(award_date__gte=first, award_date__lte=last)
+        if self.run_id is not None:
+            awards = awards.filter(
+                pk__in=Payment.objects.filter(run_id=self.run_id).values("instalment__award_id")
+            )
+        return awards
+
+
+EVERY_AWARD = AwardFilter()
+
+
+def committed_awards(filters: AwardFilter = EVERY_AWARD) -> QuerySet[Award]:
+    """Awards whose money is committed (offered or beyond, not declined)."""
+    return filters.apply(Award.objects.filter(status__in=COMMITTED_AWARD_STATES))
+
+
+def award_financial_years() -> list[int]:
+    """The financial years in which committed awards were made, latest first."""
+    return list(
+        committed_awards()
+        .annotate(year=financial_year_expression("award_date"))
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+
+
+# --- Money per award and per group ----------------------------------------------
+
+
+class JoinedText(Aggregate):
+    """
+    The group's values joined with commas, in no particular order.
+    Django 5.2 has StringAgg only for PostgreSQL; this is the same aggregate
+    for SQLite (GROUP_CONCAT), which `make run` uses.
+    """
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="STRING_AGG", **extra_context)
+
+
+def _paid_on_committed_awards() -> QuerySet[Payment]:
+    return Payment.objects.filter(
+        status=PaymentStatus.PAID, instalment__award__status__in=COMMITTED_AWARD_STATES
+    )
+
+
+def _received_on_committed_awards() -> QuerySet[RepaymentReceipt]:
+    return RepaymentReceipt.objects.filter(
+        repayment__award__status__in=COMMITTED_AWARD_STATES
+    )
+
+
+def _sum_by(queryset: QuerySet, group: str, amount: str = "amount") -> Coalesce:
+    """Correlated subquery: the sum of `amount` over rows whose `group` is the outer row."""
+    totals = (
+        queryset.filter(**{group: OuterRef("pk")})
+        .order_by()
+        .values(group)
+        .annotate(total=Sum(amount))
+        .values("total")
+    )
+    return Coalesce(Subquery(totals, output_field=MONEY), ZERO, output_field=MONEY)
+
+
+def _count_by(queryset: QuerySet, group: str) -> Coalesce:
+    counts = (
+        queryset.filter(**{group: OuterRef("pk")})
+        .order_by()
+        .values(group)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+def with_award_money(awards: QuerySet[Award]) -> QuerySet[Award]:
+    """
+    Each award with what it has paid, what has been repaid, what is
+    outstanding and the net awarded: for pages and the ledger, one row per
+    award. Outstanding is the amount awarded less the amount paid; net
+    awarded is the amount awarded less the money repaid (so outstanding is
+    also net awarded less net paid).
+
+    Totals do not sum these (see `_grouped`, `award_grand_totals`): Django
+    5.2 leaves subquery annotations out of the inner query it builds for
+    aggregate(), and SQLite then sums the missing column's name as text,
+    giving 0 without an error.
+    """
+    return awards.annotate(
+        paid=_sum_by(Payment.objects.filter(status=PaymentStatus.PAID), "instalment__award"),
+        repaid=_sum_by(RepaymentReceipt.objects.all(), "repayment__award"),
+    ).annotate(outstanding=F("amount") - F("paid"), net_awarded=F("amount") - F("repaid"))
+
+
+FIGURES = ("award_count", "awarded", "accepted", "paid", "repaid", "outstanding", "net_awarded")
+PENNY = Decimal("0.01")
+ZERO_AMOUNT = Decimal("0.00")
+
+
+def _finish(totals: dict) -> dict:
+    # SQLite sums decimals as floats; a sum is exact to far less than a
+    # penny, so rounding to pence gives the exact figure (PostgreSQL's
+    # numeric sums are exact already).
+    for key in ("awarded", "accepted", "paid", "repaid"):
+        totals[key] = Decimal(totals[key]).quantize(PENNY)
+    totals["outstanding"] = totals["awarded"] - totals["paid"]
+    totals["net_awarded"] = totals["awarded"] - totals["repaid"]
+    return totals
+
+
+def award_grand_totals(filters: AwardFilter = EVERY_AWARD) -> dict:
+    """
+    The number of committed awards and the money awarded (offered),
+    accepted, paid, repaid, outstanding and net of repayments. Each table
+    is summed on its own (awards, payments, repayments), never over a join
+    that would repeat a row.
+    """
+    awards = committed_awards(filters)
+    totals = awards.aggregate(
+        award_count=Count("pk"),
+        awarded=Coalesce(Sum("amount"), ZERO, output_field=MONEY),
+        accepted=Coalesce(
+            Sum("amount", filter=Q(status__in=ACCEPTED_AWARD_STATES)), ZERO, output_field=MONEY
+        ),
+    )
+    totals["paid"] = Payment.objects.filter(
+        status=PaymentStatus.PAID, instalment__award__in=awards.values("pk")
+    ).aggregate(total=Coalesce(Sum("amount"), ZERO, output_field=MONEY))["total"]
+    totals["repaid"] = RepaymentReceipt.objects.filter(
+        repayment__award__in=awards.values("pk")
+    ).aggregate(total=Coalesce(Sum("amount"), ZERO, output_field=MONEY))["total"]
+    return _finish(totals)
+
+
+def _column(path: str) -> Callable[[str], F]:
+    """A grouping column named from the award, for a query that reaches awards by `prefix`."""
+    return lambda prefix: F(f"{prefix}{path}")
+
+
+def _grouped(awards: QuerySet[Award], **keys: Callable[[str], object]) -> list[dict]:
+    """
+    Totals of `awards` grouped by `keys` (each a function of the path from
+    the queried model to the award), in one query: awards, payments and
+    repayments are each grouped on their own and the three stacked with
+    UNION ALL, then joined by key here. Summing per-award correlated
+    subqueries in one GROUP BY is far slower on SQLite, and summing money
+    from different tables over one join would repeat rows.
+    """
+    names = list(keys)
+
+    def part(queryset: QuerySet, prefix: str, kind: str, **figures) -> QuerySet:
+        return (
+            queryset.annotate(**{name: make(prefix) for name, make in keys.items()})
+            .values(*names)
+            .annotate(kind=Value(kind, output_field=CharField()), **figures)
+            .values(*names, "kind", *figures)
+            .order_by()
+        )
+
+    award_ids = awards.values("pk")
+    none = Value(0, output_field=IntegerField())
+    nothing = Value(ZERO_AMOUNT, output_field=MONEY)
+    stacked = part(
+        awards, "", "awards",
+        n=Count("pk"),
+        total=Coalesce(Sum("amount"), ZERO, output_field=MONEY),
+        accepted=Coalesce(
+            Sum("amount", filter=Q(status__in=ACCEPTED_AWARD_STATES)), ZERO, output_field=MONEY
+        ),
+    ).union(
+        part(
+            Payment.objects.filter(status=PaymentStatus.PAID, instalment__award__in=award_ids),
+            "instalment__award__", "paid",
+            n=none, total=Coalesce(Sum("amount"), ZERO, output_field=MONEY), accepted=nothing,
+        ),
+        part(
+            RepaymentReceipt.objects.filter(repayment__award__in=award_ids),
+            "repayment__award__", "repaid",
+            n=none, total=Coalesce(Sum("amount"), ZERO, output_field=MONEY), accepted=nothing,
+        ),
+        all=True,
+    )
+    groups: dict[tuple, dict] = {}
+    money_by_kind: dict[str, dict[tuple, Decimal]] = {"paid": {}, "repaid": {}}
+    for row in stacked:
+        key = tuple(row[name] for name in names)
+        if row["kind"] == "awards":
+            groups[key] = {
+                **{name: row[name] for name in names},
+                "award_count": row["n"], "awarded": row["total"], "accepted": row["accepted"],
+            }
+        else:
+            money_by_kind[row["kind"]][key] = row["total"]
+    result = []
+    for key in sorted(groups, key=_sortable):
+        row = groups[key]
+        row["paid"] = money_by_kind["paid"].get(key) or ZERO_AMOUNT
+        row["repaid"] = money_by_kind["repaid"].get(key) or ZERO_AMOUNT
+        result.append(_finish(row))
+    return result
+
+
+def _sortable(key: tuple) -> tuple:
+    """Group keys in order, with an empty (None) value last."""
+    return tuple((value is None, value if value is not None else "") for value in key)
+
+
+def _outcome_sort_key(code: str | None) -> list:
+    if code is None:
+        return [float("inf")]
+    return [int(part) if part.isdigit() else part for part in code.split(".")]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Totals by one dimension, as the dashboard and the ledger both show them."""
+
+    key: str
+    title: str
+    heading: str
+    rows: list[dict]
+    note: str = ""
+
+    @property
+    def caption(self) -> str:
+        """ "Awards by district" from "By district"."""
+        return f"Awards {self.title[0].lower()}{self.title[1:]}"
+
+
+def totals_by_programme_and_round(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
+    rows = _grouped(
+        committed_awards(filters),
+        programme=_column("application__round__programme__name"),
+        round_opens=_column("application__round__opens_at"),
+        round_id=_column("application__round_id"),
+        round=_column("application__round__name"),
+    )
+    for row in rows:
+        row["label"] = f"{row['programme']}: {row['round']}"
+    return rows
+
+
+def totals_by_district(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
+    rows = _grouped(committed_awards(filters),
+                    district=_column("application__organisation__district"))
+    labels = dict(District.choices)
+    for row in rows:
+        row["label"] = labels.get(row["district"], row["district"] or "Not recorded")
+    return sorted(rows, key=lambda row: (row["district"] == District.COUNTY_WIDE, row["label"]))
+
+
+def totals_by_legal_structure(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
+    rows = _grouped(committed_awards(filters),
+                    legal_structure=_column("application__organisation__legal_structure"))
+    labels = dict(LegalStructure.choices)
+    for row in rows:
+        row["label"] = labels.get(row["legal_structure"], row["legal_structure"] or "Not recorded")
+    return sorted(rows, key=lambda row: row["label"])
+
+
+def totals_by_financial_year(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
+    rows = _grouped(
+        committed_awards(filters),
+        financial_year=lambda prefix: financial_year_expression(f"{prefix}award_date"),
+    )
+    for row in rows:
+        row["label"] = financial_year_label(row["financial_year"])
+    return rows
+
+
+def totals_by_outcome(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
+    """
+    An award tagged with several outcomes counts in the row of each, so these
+    rows add up to more than the grand total, which is computed on its own.
+    """
+    rows = _grouped(
+        committed_awards(filters),
+        outcome=_column("application__outcomes__code"),
+        outcome_title=_column("application__outcomes__title"),
+    )
+    for row in rows:
+        row["label"] = (
+            f"{row['outcome']} {row['outcome_title']}" if row["outcome"] else "No outcome recorded"
+        )
+    return sorted(rows, key=lambda row: _outcome_sort_key(row["outcome"]))
+
+
+OUTCOME_NOTE = (
+    "An award that supports several outcomes counts in the row of each, so these rows add up "
+    "to more than the total. The total counts every award once."
+)
+
+
+def breakdowns(filters: AwardFilter = EVERY_AWARD) -> list[Breakdown]:
+    """Every breakdown the dashboard and the ledger's summary sheets show."""
+    return [
+        Breakdown("district", "By district", "District", totals_by_district(filters),
+                  "District is where the organisation is based."),
+        Breakdown("outcome", "By Strategic Plan outcome", "Outcome", totals_by_outcome(filters),
+                  OUTCOME_NOTE),
+        Breakdown("legal-structure", "By legal structure", "Legal structure",
+                  totals_by_legal_structure(filters)),
+        Breakdown("financial-year", "By financial year", "Financial year",
+                  totals_by_financial_year(filters),
+                  "Financial years run from 1 April to 31 March; an award counts in the year "
+                  "of its award date."),
+    ]
+
+
+def vcse_indicator() -> list[dict]:
+    """
+    The Strategic Plan indicator "Amount of SHIRE Community Grants awarded
+    to VCSE organisations", per financial year.
+    """
+    awards = committed_awards().filter(
+        application__round__programme__code=INDICATOR_PROGRAMME_CODE
+    ).exclude(application__organisation__legal_structure__in=NOT_VCSE)
+    rows = _grouped(
+        awards, financial_year=lambda prefix: financial_year_expression(f"{prefix}award_date")
+    )
+    for row in rows:
+        row["label"] = financial_year_label(row["financial_year"])
+    return rows
+
+
+# --- Programmes and rounds, including those with no awards yet -----------------
+
+
+def _with_money(queryset: QuerySet, *, awards_group: str) -> QuerySet:
+    """
+    Each programme or round with the totals of its committed awards. Money
+    from different levels (awards, payments, repayments) is never summed
+    over one join: each figure is its own correlated subquery.
+    """
+    payments_group = f"instalment__award__{awards_group}"
+    receipts_group = f"repayment__award__{awards_group}"
+    accepted = committed_awards().filter(status__in=ACCEPTED_AWARD_STATES)
+    return queryset.annotate(
+        award_count=_count_by(committed_awards(), awards_group),
+        awarded=_sum_by(committed_awards(), awards_group),
+        accepted=_sum_by(accepted, awards_group),
+        paid=_sum_by(_paid_on_committed_awards(), payments_group),
+        repaid=_sum_by(_received_on_committed_awards(), receipts_group),
+    ).annotate(outstanding=F("awarded") - F("paid"), net_awarded=F("awarded") - F("repaid"))
+
+
+def award_totals_by_round(
+    *, programme_id: int | None = None, round_id: int | None = None
+) -> QuerySet[Round]:
+    """
+    Every round that has been published, with its number of committed
+    awards, the money awarded, accepted, paid, repaid and still to pay.
+    """
+    rounds = Round.objects.exclude(status=RoundStatus.DRAFT).select_related("programme")
+    if programme_id is not None:
+        rounds = rounds.filter(programme_id=programme_id)
+    if round_id is not None:
+        rounds = rounds.filter(pk=round_id)
+    return _with_money(rounds, awards_group="application__round").order_by(
+        "programme__name", "opens_at", "pk"
+    )
+
+
+def programme_totals() -> QuerySet[Programme]:
+    """Each programme with its number of rounds run and the award totals of all of them."""
+    rounds_run = Round.objects.exclude(status=RoundStatus.DRAFT)
+    return _with_money(
+        Programme.objects.annotate(round_count=_count_by(rounds_run, "programme")),
+        awards_group="application__round__programme",
+    ).order_by("name")
+
+
+def programme_headline(*, code: str) -> Programme | None:
+    """The totals of the programme with this code, or None when there is none."""
+    return programme_totals().filter(code=code).first()
+
+
+# --- The ledger ----------------------------------------------------------------------
+
+
+def award_ledger_rows(filters: AwardFilter = EVERY_AWARD) -> QuerySet:
+    """
+    One dictionary per committed award, everything the ledger shows, in one
+    query: iterate it with `.iterator()` to keep memory flat.
+    """
+    outcome_codes = Subquery(
+        Application.outcomes.through.objects.filter(application_id=OuterRef("application_id"))
+        .order_by()
+        .values("application_id")
+        .annotate(codes=JoinedText("outcome__code"))
+        .values("codes"),
+        output_field=CharField(),
+    )
+    return (
+        with_award_money(committed_awards(filters))
+        .annotate(outcome_codes=outcome_codes)
+        .order_by(
+            "application__round__programme__name",
+            "application__round__opens_at",
+            "application__reference",
+            "pk",
+        )
+        .values(
+            "pk",
+            "award_date",
+            "amount",
+            "paid",
+            "repaid",
+            "outstanding",
+            "net_awarded",
+            "status",
+            "outcome_codes",
+            reference=F("application__reference"),
+            organisation=F("application__organisation__name"),
+            legal_structure=F("application__organisation__legal_structure"),
+            charity_number=F("application__organisation__charity_number"),
+            company_number=F("application__organisation__company_number"),
+            district=F("application__organisation__district"),
+            programme=F("application__round__programme__name"),
+            round=F("application__round__name"),
+            cost_centre=F("application__round__programme__cost_centre"),
+            gl_code=F("application__round__programme__gl_code"),
+        )
+    )
+
+
+# --- One award, for the finance award page -----------------------------------------
+
+
+def finance_awards(*, search: str = "") -> QuerySet[Award]:
+    """Committed awards with their money, newest first, optionally matching a reference or name."""
+    awards = committed_awards().select_related(
+        "application__organisation", "application__round__programme"
+    )
+    search = search.strip()
+    if search:
+        awards = awards.filter(
+            Q(application__reference__icontains=search)
+            | Q(application__organisation__name__icontains=search)
+        )
+    return with_award_money(awards).order_by("-award_date", "-pk")
+
+
+def finance_award(*, pk: int) -> Award:
+    """One award (declined ones too) with its money; raises Award.DoesNotExist."""
+    awards = Award.objects.select_related(
+        "application__organisation", "application__round__programme"
+    )
+    return with_award_money(awards).annotate(
+        requested_back=_sum_by(Repayment.objects.all(), "award")
+    ).get(pk=pk)
+
+
+def award_payments(award: Award) -> QuerySet[Payment]:
+    return (
+        Payment.objects.filter(instalment__award=award)
+        .select_related("instalment", "run", "failed_by", "replaces")
+        .annotate(replaced_by_id=F("replaced_by__pk"))
+        .order_by("instalment__number", "pk")
+    )
+
+
+def award_repayments(award: Award) -> list[Repayment]:
+    """The award's repayments, each with its receipts and what is still to come."""
+    repayments = list(
+        award.repayments.select_related("requested_by")
+        .annotate(received=_sum_by(RepaymentReceipt.objects.all(), "repayment"))
+        .annotate(still_due=F("amount") - F("received"))
+        .prefetch_related(
+            Prefetch("receipts", queryset=RepaymentReceipt.objects.select_related("recorded_by"))
+        )
+        .order_by("requested_at", "pk")
+    )
+    return repayments
+
+
+def repayment_with_totals(*, pk: int) -> Repayment:
+    return (
+        Repayment.objects.select_related("award__application__organisation")
+        .annotate(received=_sum_by(RepaymentReceipt.objects.all(), "repayment"))
+        .annotate(still_due=F("amount") - F("received"))
+        .get(pk=pk)
+    )
+
+
+def paid_on_award(award_id: int) -> Decimal:
+    return Payment.objects.filter(
+        instalment__award_id=award_id, status=PaymentStatus.PAID
+    ).aggregate(total=Coalesce(Sum("amount"), ZERO, output_field=MONEY))["total"]
+
+
+def asked_back_on_award(award_id: int) -> Decimal:
+    return Repayment.objects.filter(award_id=award_id).aggregate(
+        total=Coalesce(Sum("amount"), ZERO, output_field=MONEY)
+    )["total"]
+
+
+def received_on_repayment(repayment_id: int) -> Decimal:
+    return RepaymentReceipt.objects.filter(repayment_id=repayment_id).aggregate(
+        total=Coalesce(Sum("amount"), ZERO, output_field=MONEY)
+    )["total"]
+
+
+# --- Payment runs -----------------------------------------------------------
+
+
+def payment_runs_with_totals() -> QuerySet[PaymentRun]:
+    """Runs, newest first, each with its number of payments and their total."""
+    return (
+        PaymentRun.objects.select_related("created_by", "approved_by")
+        .annotate(
+            payment_count=Count("payments"),
+            total=Coalesce(Sum("payments__amount"), ZERO, output_field=MONEY),
+            failed_count=Count("payments", filter=Q(payments__status=PaymentStatus.FAILED)),
+            failed_total=Coalesce(
+                Sum("payments__amount", filter=Q(payments__status=PaymentStatus.FAILED)),
+                ZERO,
+                output_field=MONEY,
+            ),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def payment_run_with_totals(*, pk: int) -> PaymentRun:
+    """One run with its totals; raises PaymentRun.DoesNotExist."""
+    return payment_runs_with_totals().get(pk=pk)
+
+
+def payments_in_run(run: PaymentRun) -> QuerySet[Payment]:
+    """The run's payments with what the run page shows about each, in one query."""
+    return (
+        run.payments.select_related(
+            "instalment__award__application__organisation",
+            "instalment__award__application__round__programme",
+        )
+        .annotate(replaced_by_id=F("replaced_by__pk"))
+        .order_by("instalment__award__application__reference", "pk")
+    )
