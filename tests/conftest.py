@@ -26,3 +26,4 @@ def client_as(db):
         return client
 
     return make
+

@@ -69,18 +69,3 @@ def new_page(browser, live_server):
     for context in contexts:
         context.close()
     assert not blocked, "Blocked by the Content Security Policy:\n" + "\n".join(blocked)
-
-
-@pytest.fixture
-def reference_data(db):
-    """
-    The roles and Strategic Plan outcomes that data migrations load. A live
-    server test runs in a real transaction that is flushed afterwards; this
-    puts the reference rows back (idempotently) for the next one.
-    """
-    from importlib import import_module
-
-    from django.apps import apps
-
-    import_module("accounts.migrations.0002_role_groups").create_role_groups(apps, None)
-    import_module("rounds.migrations.0002_strategic_plan_outcomes").load_outcomes(apps, None)

@@ -14,13 +14,13 @@ PASSWORD = "demo-password-2026"
 
 
 # Each test loads the demo into a real transaction the live server can see;
-# the serialized rollback restores the Strategic Plan outcomes and roles
-# (loaded by migrations) for whichever test this worker runs next.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# the flush afterwards puts back the reference data (roles, outcomes) through
+# post_migrate, for whichever test this worker runs next.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def demo(reference_data):
+def demo(transactional_db):
     call_command("load_demo_data", verbosity=0)
 
 

@@ -31,7 +31,7 @@ def require(condition: bool, reason: str) -> None:
         pytest.skip(reason)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_approvers_at_the_same_instant_cannot_overspend_the_budget(make_user):
     require(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
     round = RoundFactory(budget=Decimal("6000.00"))
@@ -86,7 +86,7 @@ def real_broker(settings):
 
 
 @pytest.mark.broker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_notification_is_sent_once_by_a_real_worker_on_redis(real_broker, make_user):
     from celery.contrib.testing.worker import start_worker
 

@@ -29,7 +29,7 @@ from tests.applicants.factories import MembershipFactory
 from tests.grants.factories import ApplicationFactory, BudgetLineFactory
 from tests.notifications.helpers import FlakyEmailBackend, PrivateRedis, require
 
-pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")

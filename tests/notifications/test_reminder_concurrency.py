@@ -19,7 +19,7 @@ from tests.applicants.factories import MembershipFactory
 from tests.grants.factories import MonitoringReturnFactory
 from tests.notifications.helpers import london, require
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_two_overlapping_runs_send_each_reminder_once():

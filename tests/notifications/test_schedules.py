@@ -77,7 +77,7 @@ def test_install_schedules_puts_back_what_was_changed_by_hand(db):
 
 # Beat's scheduler closes connections it thinks are stale, which a test
 # wrapped in a transaction would look like; so this one commits for real.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_beat_installs_the_same_schedule_when_it_starts():
     DatabaseScheduler(app=app)
     from_beat = table()

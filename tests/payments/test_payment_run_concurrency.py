@@ -47,7 +47,7 @@ def at_the_same_instant(*calls) -> list[str]:
     return sorted(outcomes)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_runs_built_at_once_never_share_a_payment(make_user):
     require_postgresql()
     for _ in range(5):
@@ -64,7 +64,7 @@ def test_two_runs_built_at_once_never_share_a_payment(make_user):
     assert not Payment.objects.filter(status=PaymentStatus.SCHEDULED).exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_run_approved_twice_at_once_is_approved_once(make_user):
     require_postgresql()
     PaymentFactory()
@@ -83,7 +83,7 @@ def test_a_run_approved_twice_at_once_is_approved_once(make_user):
     assert run.approved_by in checkers
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_failed_payment_paid_again_twice_at_once_is_queued_once(make_user):
     require_postgresql()
     failed = PaymentFactory(status=PaymentStatus.FAILED)
@@ -101,7 +101,7 @@ def test_a_failed_payment_paid_again_twice_at_once_is_queued_once(make_user):
     assert live.count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_repayment_requests_at_once_never_ask_back_more_than_was_paid(make_user):
     require_postgresql()
     paid = PaymentFactory(status=PaymentStatus.PAID, amount=Decimal("100.00"),
