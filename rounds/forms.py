@@ -53,19 +53,21 @@ class DayMonthYearField(DateInputField):
             raise ValidationError(f"{self.noun[0].upper()}{self.noun[1:]} must be a real date") from None
 
 
-class TimeOfDayField(forms.CharField):
+class TimeOfDayField(forms.Field):
     """A time as people write it: "9am", "5:30pm", "17:30" or "midday"."""
 
+    widget = forms.TextInput(attrs={"spellcheck": "false"})
+
     def __init__(self, *, noun: str, **kwargs):
-        kwargs.setdefault("max_length", 10)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"spellcheck": "false"}))
         super().__init__(**kwargs)
         self.noun = noun
         self.error_messages["required"] = f"Enter {noun}"
-        self.error_messages["max_length"] = f"Enter {noun} like 9am or 17:30"
+
+    def prepare_value(self, value):
+        return value.strftime("%H:%M") if isinstance(value, time) else value
 
     def to_python(self, value):
-        value = super().to_python(value).strip().lower().replace(" ", "")
+        value = (value or "").strip().lower().replace(" ", "")
         if not value:
             return None
         if value in NAMED_TIMES:
@@ -101,10 +103,6 @@ def london_instant(day: date, at: time) -> datetime:
             "Choose a time from 2am"
         )
     return instant
-
-
-def time_text(instant: datetime) -> str:
-    return timezone.localtime(instant).strftime("%H:%M")
 
 
 class ProgrammeForm(forms.ModelForm):
@@ -235,9 +233,9 @@ class RoundDatesForm(forms.Form):
         return {
             "name": round.name,
             "opens_on": timezone.localtime(round.opens_at).date(),
-            "opens_time": time_text(round.opens_at),
+            "opens_time": timezone.localtime(round.opens_at).time(),
             "closes_on": timezone.localtime(round.closes_at).date(),
-            "closes_time": time_text(round.closes_at),
+            "closes_time": timezone.localtime(round.closes_at).time(),
             "assessment_deadline": round.assessment_deadline,
             "decision_date": round.decision_date,
         }

@@ -173,7 +173,7 @@ class RoundSetupView(OfficerRequiredMixin, TemplateView):
         return super().get_context_data(
             round=round,
             criteria=criteria,
-            total_weight=sum(criterion.weight for criterion in criteria),
+            can_change=round.status != RoundStatus.ARCHIVED,
             **kwargs,
         )
 
