@@ -412,7 +412,9 @@ def test_saving_no_criteria_is_explained(browser):
 
 
 def test_publishing_without_criteria_is_explained(browser):
-    round = RoundFactory(status=RoundStatus.DRAFT, opens_at=NOW, closes_at=datetime(2027, 3, 1, tzinfo=LONDON))
+    round = RoundFactory(
+        status=RoundStatus.DRAFT, opens_at=NOW, closes_at=datetime(2027, 3, 1, tzinfo=LONDON)
+    )
     page = text(browser.post(reverse("rounds:publish", args=[round.pk])))
     assert "There is a problem" in page
     assert "Add at least one scoring criterion before publishing the round." in page
