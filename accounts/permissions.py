@@ -46,6 +46,10 @@ class FinanceRequiredMixin(RoleRequiredMixin):
     allowed_roles = (Role.FINANCE, Role.ADMINISTRATOR)
 
 
+class AdministratorRequiredMixin(RoleRequiredMixin):
+    allowed_roles = (Role.ADMINISTRATOR,)
+
+
 class SignedInMixin(LoginRequiredMixin):
     """Any signed-in person; the view must still scope what it shows."""
 
