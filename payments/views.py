@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from accounts.permissions import FinanceRequiredMixin
+from accounts.permissions import FinanceRequiredMixin, recent_authentication_required
 from accounts.roles import Role, has_role
 from applicants.uploads import check_upload
 from grants.models import Award
@@ -250,6 +250,7 @@ class PaymentRunActionView(PaymentRunMixin, View):
         return redirect("payments:run_detail", pk=run.pk)
 
 
+@recent_authentication_required("post")
 class PaymentRunApproveView(PaymentRunActionView):
     success_message = "Payment run {run.reference} has been approved."
 
