@@ -36,6 +36,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from applicants.choices import District, LegalStructure
 from grants.models import (
     COMMITTED_AWARD_STATES,
@@ -807,3 +808,18 @@ def variations_awaiting_decision() -> QuerySet[AwardVariation]:
 def live_instalments(award: Award) -> QuerySet:
     """The award's instalments that have not been cancelled."""
     return award.instalments.filter(cancelled_at__isnull=True)
+
+
+def last_bank_check(organisation) -> AuditEvent | None:
+    """Who last checked the organisation's bank details, and when (from the audit log)."""
+    return (
+        AuditEvent.objects.filter(
+            verb="bank_details_verified",
+            content_type__app_label="applicants",
+            content_type__model="organisation",
+            object_id=str(organisation.pk),
+        )
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
