@@ -358,9 +358,16 @@ class RoundForm(RoundDatesForm):
         label="Highest score", noun="the highest score", min_value=1, max_value=100,
         help_text="For example, 3 or 5",
     )
-    # TODO(lead, at merge): add the round's `moderation_threshold` here (the
-    # field the `assess` branch adds to Round), to SETUP_FIELDS below and to
-    # services.ROUND_FIELDS, with its label and help text.
+    # TODO(lead, at merge): the `assess` branch adds Round.moderation_threshold
+    # (whole percentage points, 0 to 100, default 20). Add it here as
+    #     moderation_threshold = whole_number(
+    #         label="Moderation threshold", noun="the moderation threshold",
+    #         max_value=100, help_text="Flag an application for moderation when "
+    #         "its assessors' scores differ by more than this many percentage "
+    #         "points, for example 20")
+    # then add its name to SETUP_FIELDS, to the "Scoring" fieldset below, to
+    # services.ROUND_FIELDS (a copy then takes it too) and to the Scoring
+    # card of templates/rounds/setup/round_setup.html.
 
     SETUP_FIELDS = (
         "budget", "min_award", "max_award", "eligible_legal_structures", "max_annual_income",

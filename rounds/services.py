@@ -34,7 +34,7 @@ PROGRAMME_FIELDS = (
 # What an officer sets up on a round. The status is not here: it changes
 # only through publish_round and archive_round.
 # TODO(lead, at merge): add "moderation_threshold" (the field the `assess`
-# branch adds to Round) here, to COPIED_FIELDS and to RoundForm.
+# branch adds to Round); see the note in forms.RoundForm.
 ROUND_FIELDS = (
     "name",
     "opens_at",
