@@ -126,7 +126,7 @@ class ProgrammeForm(forms.ModelForm):
             "gl_code": "General ledger (GL) code",
         }
         help_texts = {
-            "code": "2 to 6 capital letters, for example SCG. "
+            "code": "2 to 6 letters or numbers, for example SCG. "
             "It starts every application reference, like SCG-2026-00042.",
             "description": "Applicants see this on each round's page.",
             "cost_centre": "The finance system's cost centre that pays these grants.",
@@ -140,7 +140,7 @@ class ProgrammeForm(forms.ModelForm):
             },
             "code": {
                 "required": "Enter the programme code",
-                "max_length": "The programme code must be 6 letters or fewer",
+                "max_length": "The programme code must be 6 characters or fewer",
                 "unique": "Another programme already uses this code",
             },
             "cost_centre": {"max_length": "The cost centre must be 20 characters or fewer"},
@@ -163,8 +163,11 @@ class ProgrammeForm(forms.ModelForm):
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip().upper()
-        if not re.fullmatch(r"[A-Z]{2,6}", code):
-            raise ValidationError("The programme code must be 2 to 6 letters, like SCG")
+        if not re.fullmatch(r"[A-Z][A-Z0-9]{1,5}", code):
+            raise ValidationError(
+                "The programme code must be 2 to 6 letters or numbers, starting with a letter, "
+                "like SCG"
+            )
         return code
 
 
@@ -487,6 +490,11 @@ class CriterionForm(forms.ModelForm):
 
 
 class BaseCriterionFormSet(forms.BaseInlineFormSet):
+    default_error_messages = {
+        "missing_management_form": "The criteria could not be read. Reload the page and try again",
+        "too_many_forms": "A round can have up to %(num)d criteria",
+    }
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
         form.fields["ORDER"].label = "Position"
@@ -505,7 +513,9 @@ class BaseCriterionFormSet(forms.BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        if any(self.errors):
+        # Checking the count is pointless when the forms themselves, or the
+        # counts of them the page sent, are already at fault.
+        if any(self.errors) or not self.management_form.is_valid():
             return
         if not self.criteria():
             raise ValidationError("Add at least one criterion", code="no_criteria")

@@ -230,7 +230,7 @@ class CriteriaView(OfficerRequiredMixin, TemplateView):
             if self.locked:
                 messages.error(request, " ".join(error.messages))
                 return redirect("rounds:criteria", pk=self.round.pk)
-            formset._non_form_errors = formset.error_class(error.messages)
+            formset.non_form_errors().extend(error.messages)
             return self.render_to_response(self.get_context_data(formset=formset))
         messages.success(request, "The round's criteria have been saved.")
         return redirect("rounds:setup", pk=self.round.pk)

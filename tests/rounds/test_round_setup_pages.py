@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import AuditEvent
 from accounts.roles import Role
 from rounds.models import Programme, Round, RoundStatus
 from tests.rounds.factories import CriterionFactory, ProgrammeFactory, RoundFactory
@@ -193,14 +194,14 @@ def test_a_bad_programme_code_is_explained_and_nothing_typed_is_lost(browser):
     ProgrammeFactory(name="SHIRE Community Grants", code="SCG")
     response = browser.post(
         reverse("rounds:programme_create"),
-        {"name": "SHIRE Community Grants", "code": "S1", "description": "<b>Café</b> fund"},
+        {"name": "SHIRE Community Grants", "code": "1S", "description": "<b>Café</b> fund"},
     )
     page = text(response)
     assert response.status_code == 200
     assert "There is a problem" in page and "<title>Error:" in page
     assert "There is already a programme with this name" in page
-    assert "The programme code must be 2 to 6 letters, like SCG" in page
-    assert 'value="S1"' in page
+    assert "The programme code must be 2 to 6 letters or numbers, starting with a letter" in page
+    assert 'value="1S"' in page
     assert "&lt;b&gt;Café&lt;/b&gt; fund" in page
     assert Programme.objects.count() == 1
 
@@ -408,6 +409,22 @@ def test_saving_no_criteria_is_explained(browser):
     assert "Add at least one criterion" in page
 
 
+def test_a_post_without_the_formset_counts_is_explained(browser):
+    round = RoundFactory(status=RoundStatus.DRAFT)
+    CriterionFactory(round=round, title="Need")
+    page = text(browser.post(reverse("rounds:criteria", args=[round.pk]), {"save": ""}))
+    assert "The criteria could not be read. Reload the page and try again" in page
+    assert list(round.criteria.values_list("title", flat=True)) == ["Need"]
+
+
+def test_more_than_thirty_criteria_are_refused(browser):
+    round = RoundFactory(status=RoundStatus.DRAFT)
+    rows = [{"title": f"C{n}", "weight": "1", "max_score": "5", "ORDER": ""} for n in range(31)]
+    page = text(browser.post(reverse("rounds:criteria", args=[round.pk]), criteria_form(rows)))
+    assert "A round can have up to 30 criteria" in page
+    assert not round.criteria.exists()
+
+
 # --- Publishing and archiving ------------------------------------------------------
 
 
@@ -444,3 +461,55 @@ def test_an_officer_archives_a_closed_round(browser):
     assert round.status == RoundStatus.ARCHIVED
     page = text(browser.get(reverse("rounds:setup", args=[round.pk])))
     assert "Archived" in page and reverse("rounds:round_edit", args=[round.pk]) not in page
+
+
+# --- The admin ----------------------------------------------------------------------
+
+
+def admin_round_form(round: Round, **overrides) -> dict:
+    """The admin's change form for `round`, as the browser would post it unchanged."""
+    data = {
+        "name": round.name,
+        "opens_at_0": "2027-04-01", "opens_at_1": "09:00:00",
+        "closes_at_0": "2027-06-30", "closes_at_1": "12:00:00",
+        "assessment_deadline": "", "decision_date": "",
+        "budget": str(round.budget), "min_award": str(round.min_award),
+        "max_award": str(round.max_award), "max_annual_income": "",
+        "leicestershire_only": "on", "earliest_project_start": "", "latest_project_end": "",
+        "assessors_per_application": str(round.assessors_per_application),
+        "scoring_scale_min": str(round.scoring_scale_min),
+        "scoring_scale_max": str(round.scoring_scale_max),
+        "criteria-TOTAL_FORMS": "0", "criteria-INITIAL_FORMS": "0",
+        "criteria-MIN_NUM_FORMS": "0", "criteria-MAX_NUM_FORMS": "1000",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def admin_client(client_as, make_user):
+    return client_as(make_user(Role.ADMINISTRATOR, is_staff=True, is_superuser=True))
+
+
+def test_the_admin_applies_the_same_rules(admin_client):
+    round = RoundFactory(status=RoundStatus.DRAFT, budget=Decimal("10000"))
+    response = admin_client.post(
+        reverse("admin:rounds_round_change", args=[round.pk]),
+        admin_round_form(round, max_award="20000"),
+    )
+    assert "The maximum award must be no more than the budget of £10,000" in text(response)
+    round.refresh_from_db()
+    assert round.max_award == Decimal("10000.00")
+
+
+def test_a_budget_changed_in_the_admin_is_audited(admin_client):
+    round = RoundFactory(status=RoundStatus.DRAFT, budget=Decimal("100000"))
+    response = admin_client.post(
+        reverse("admin:rounds_round_change", args=[round.pk]),
+        admin_round_form(round, budget="120000"),
+    )
+    assert response.status_code == 302
+    round.refresh_from_db()
+    assert round.budget == Decimal("120000")
+    event = AuditEvent.objects.get(verb="round_changed")
+    assert event.data["budget"] == {"from": "100000.00", "to": "120000"}
