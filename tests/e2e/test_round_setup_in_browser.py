@@ -22,6 +22,15 @@ def fill_date(page, name, day, month, year):
     page.locator(f"#id_{name}_2").fill(year)
 
 
+def fill_name_and_dates(page, name, year):
+    """A round's name and its window: 9am on 1 April to noon on 30 June of `year`."""
+    page.get_by_label("Round name").fill(name)
+    fill_date(page, "opens_on", "1", "4", year)
+    page.get_by_label("Time the round opens").fill("9am")
+    fill_date(page, "closes_on", "30", "6", year)
+    page.get_by_label("Time the round closes").fill("midday")
+
+
 def press_button(page, name):
     """Reach a button with Tab and press it with Enter, as a keyboard user would."""
     page.locator("main").get_by_role("button", name=name).focus()
@@ -64,11 +73,7 @@ def test_an_officer_sets_up_publishes_and_copies_a_round(transactional_db, new_p
 
     page.get_by_role("button", name="Add a round").click()
     see(page)
-    page.get_by_label("Round name").fill("Round 1: 2027/28")
-    fill_date(page, "opens_on", "1", "4", "2027")
-    page.get_by_label("Time the round opens").fill("9am")
-    fill_date(page, "closes_on", "30", "6", "2027")
-    page.get_by_label("Time the round closes").fill("12pm")
+    fill_name_and_dates(page, "Round 1: 2027/28", "2027")
     page.get_by_label("Budget").fill("£20,000")
     page.get_by_label("Smallest grant").fill("£250")
     page.get_by_label("Largest grant").fill("£25,000")
@@ -119,11 +124,7 @@ def test_an_officer_sets_up_publishes_and_copies_a_round(transactional_db, new_p
     # Copy it into next year's round.
     page.get_by_role("button", name="Copy into a new round").click()
     see(page)
-    page.get_by_label("Round name").fill("Round 2: 2028/29")
-    fill_date(page, "opens_on", "1", "4", "2028")
-    page.get_by_label("Time the round opens").fill("09:00")
-    fill_date(page, "closes_on", "30", "6", "2028")
-    page.get_by_label("Time the round closes").fill("midday")
+    fill_name_and_dates(page, "Round 2: 2028/29", "2028")
     press_button(page, "Copy the round")
     see(page)
     assert page.locator("h1").inner_text() == "Round 2: 2028/29"

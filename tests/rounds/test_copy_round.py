@@ -20,11 +20,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def officer(make_user):
-    return make_user(Role.GRANT_OFFICER)
-
-
-@pytest.fixture
 def source():
     """Last year's round: scored, archived, with rules and two criteria."""
     round = RoundFactory(

@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
 
 
-@pytest.fixture
-def officer(make_user):
-    return make_user(Role.GRANT_OFFICER)
-
-
 def round_values(**overrides):
     values = {
         "name": "Round 1: 2027/28",

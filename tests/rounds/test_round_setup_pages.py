@@ -26,11 +26,6 @@ def now(time_machine):
 
 
 @pytest.fixture
-def officer(make_user):
-    return make_user(Role.GRANT_OFFICER)
-
-
-@pytest.fixture
 def browser(client_as, officer):
     return client_as(officer)
 
