@@ -332,20 +332,35 @@ def _criterion_for_audit(criterion: Criterion) -> dict[str, Any]:
     }
 
 
+def publish_problems(round: Round) -> list[str]:
+    """
+    Why the round cannot be published yet, if anything: shown on the page
+    that asks the officer to confirm, and checked again by publish_round.
+    """
+    if round.status != RoundStatus.DRAFT:
+        return [f"This round is already {round.get_status_display().lower()}."]
+    problems = []
+    if not round.criteria.exists():
+        problems.append("Add at least one scoring criterion before publishing the round.")
+    if round.closes_at <= timezone.now():
+        problems.append(
+            "This round’s closing time has passed. Change its dates before publishing it."
+        )
+    try:
+        check_round_rules(round)
+    except ValidationError as error:
+        problems += error.messages
+    return problems
+
+
 @transaction.atomic
 def publish_round(*, round: Round, actor: User) -> Round:
     """Make a draft round public. It takes applications from its opening time."""
     _require_officer(actor)
     round = _lock_round(round)
-    if round.status != RoundStatus.DRAFT:
-        raise ValidationError(f"This round is already {round.get_status_display().lower()}.")
-    if not round.criteria.exists():
-        raise ValidationError("Add at least one scoring criterion before publishing the round.")
-    if round.closes_at <= timezone.now():
-        raise ValidationError(
-            "This round’s closing time has passed. Change its dates before publishing it."
-        )
-    check_round_rules(round)
+    problems = publish_problems(round)
+    if problems:
+        raise ValidationError(problems)
     round.publish()
     return _save_transition(round, actor=actor, verb="round_published", from_state=RoundStatus.DRAFT)
 

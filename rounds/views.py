@@ -205,11 +205,15 @@ class CriteriaView(OfficerRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         formset = kwargs.pop("formset", None)
-        context = {"round": self.round, "locked": self.locked}
-        if self.locked:
-            context["criteria"] = selectors.criteria_with_shares(self.round)
-        else:
-            context["formset"] = formset or self.formset()
+        criteria = selectors.criteria_with_shares(self.round)
+        context = {"round": self.round, "locked": self.locked, "criteria": criteria}
+        if not self.locked:
+            formset = formset or self.formset()
+            # Each saved criterion's share of the total, beside its weight.
+            shares = {criterion.pk: criterion.share for criterion in criteria}
+            for form in formset.forms:
+                form.saved_share = shares.get(form.instance.pk)
+            context["formset"] = formset
         return super().get_context_data(**context, **kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -264,6 +268,12 @@ class PublishRoundView(RoundTransitionView):
     action = "publish"
     service = staticmethod(services.publish_round)
     done_message = "{round.name} is published. Groups can apply from its opening time."
+
+    def get_context_data(self, **kwargs):
+        # Say what stops publishing before the officer presses the button.
+        if "errors" not in kwargs:
+            kwargs["problems"] = services.publish_problems(self.round)
+        return super().get_context_data(**kwargs)
 
 
 class ArchiveRoundView(RoundTransitionView):

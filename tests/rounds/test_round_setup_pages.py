@@ -352,6 +352,15 @@ def test_an_officer_adds_two_criteria(browser):
     assert list(round.criteria.values_list("title", flat=True)) == ["Need", "Value for money"]
 
 
+def test_the_criteria_page_shows_each_saved_share(browser):
+    round = RoundFactory(status=RoundStatus.DRAFT)
+    CriterionFactory(round=round, weight=3, order=1)
+    CriterionFactory(round=round, weight=1, order=2)
+    page = text(browser.get(reverse("rounds:criteria", args=[round.pk])))
+    assert "As saved, this criterion counts for 75.0% of the score." in page
+    assert "As saved, this criterion counts for 25.0% of the score." in page
+
+
 def test_criteria_are_reordered_and_removed_on_the_page(browser):
     round = RoundFactory(status=RoundStatus.DRAFT)
     need = CriterionFactory(round=round, title="Need", order=1)
@@ -432,6 +441,20 @@ def test_publishing_without_criteria_is_explained(browser):
     assert "Add at least one scoring criterion before publishing the round." in page
     round.refresh_from_db()
     assert round.status == RoundStatus.DRAFT
+
+
+def test_the_publish_page_says_what_is_missing_before_anything_is_pressed(browser):
+    round = RoundFactory(
+        status=RoundStatus.DRAFT, opens_at=NOW, closes_at=datetime(2027, 3, 1, tzinfo=LONDON)
+    )
+    page = text(browser.get(reverse("rounds:publish", args=[round.pk])))
+    assert "You cannot publish this round yet." in page
+    assert "Add at least one scoring criterion before publishing the round." in page
+    assert "Publish the round</button>" not in page
+    CriterionFactory(round=round)
+    page = text(browser.get(reverse("rounds:publish", args=[round.pk])))
+    assert "You cannot publish this round yet." not in page
+    assert "Publish the round</button>" in page
 
 
 def test_an_officer_publishes_a_round_and_applicants_can_see_it(browser, client):
