@@ -373,6 +373,15 @@ def _save_transition(round: Round, *, actor: User, verb: str, from_state: str) -
     return round
 
 
+def archive_problems(round: Round) -> list[str]:
+    """Why the round cannot be archived yet, if anything (see publish_problems)."""
+    if round.status != RoundStatus.PUBLISHED:
+        return ["Only a published round can be archived."]
+    if round.closes_at > timezone.now():
+        return ["This round is still taking applications. It can be archived once it has closed."]
+    return []
+
+
 @transaction.atomic
 def archive_round(*, round: Round, actor: User) -> Round:
     """
@@ -381,12 +390,9 @@ def archive_round(*, round: Round, actor: User) -> Round:
     """
     _require_officer(actor)
     round = _lock_round(round)
-    if round.status != RoundStatus.PUBLISHED:
-        raise ValidationError("Only a published round can be archived.")
-    if round.closes_at > timezone.now():
-        raise ValidationError(
-            "This round is still taking applications. It can be archived once it has closed."
-        )
+    problems = archive_problems(round)
+    if problems:
+        raise ValidationError(problems)
     round.archive()
     return _save_transition(
         round, actor=actor, verb="round_archived", from_state=RoundStatus.PUBLISHED

@@ -246,6 +246,8 @@ class RoundTransitionView(OfficerRequiredMixin, TemplateView):
     template_name = "rounds/setup/round_transition.html"
     action = ""
     service = None
+    # Why the change cannot be made yet, shown before the button is pressed.
+    problems = None
     done_message = ""
 
     def setup(self, request, *args, **kwargs):
@@ -253,6 +255,8 @@ class RoundTransitionView(OfficerRequiredMixin, TemplateView):
         self.round = selectors.round_for_setup(kwargs["pk"])
 
     def get_context_data(self, **kwargs):
+        if "errors" not in kwargs:
+            kwargs["problems"] = self.problems(self.round)
         return super().get_context_data(round=self.round, action=self.action, **kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -267,18 +271,14 @@ class RoundTransitionView(OfficerRequiredMixin, TemplateView):
 class PublishRoundView(RoundTransitionView):
     action = "publish"
     service = staticmethod(services.publish_round)
+    problems = staticmethod(services.publish_problems)
     done_message = "{round.name} is published. Groups can apply from its opening time."
-
-    def get_context_data(self, **kwargs):
-        # Say what stops publishing before the officer presses the button.
-        if "errors" not in kwargs:
-            kwargs["problems"] = services.publish_problems(self.round)
-        return super().get_context_data(**kwargs)
 
 
 class ArchiveRoundView(RoundTransitionView):
     action = "archive"
     service = staticmethod(services.archive_round)
+    problems = staticmethod(services.archive_problems)
     done_message = "{round.name} is archived."
 
 

@@ -141,7 +141,7 @@ def test_the_programme_list_query_count_does_not_grow_with_rows(browser):
     few = programme_list_queries(browser)
     for programme in ProgrammeFactory.create_batch(20):
         RoundFactory(programme=programme)
-    assert programme_list_queries(browser) == few
+    assert programme_list_queries(browser) == few <= 15
 
 
 def test_the_programme_list_is_paginated(browser):
@@ -161,7 +161,7 @@ def test_the_programme_page_query_count_does_not_grow_with_rounds(browser):
         CriterionFactory(round=RoundFactory(programme=programme))
     with CaptureQueriesContext(connection) as many:
         page = text(browser.get(url))
-    assert len(many) == len(few)
+    assert len(many) == len(few) <= 15
     assert page.count('href="/rounds/setup/rounds/') == 16
 
 
@@ -469,6 +469,14 @@ def test_an_officer_publishes_a_round_and_applicants_can_see_it(browser, client)
     round.refresh_from_db()
     assert round.status == RoundStatus.PUBLISHED
     assert "Spring round" in text(client.get(reverse("rounds:list")))
+
+
+def test_the_archive_page_says_an_open_round_must_close_first(browser):
+    round = RoundFactory()
+    page = text(browser.get(reverse("rounds:archive", args=[round.pk])))
+    assert "You cannot archive this round yet." in page
+    assert "It can be archived once it has closed." in page
+    assert "Archive the round</button>" not in page
 
 
 def test_an_officer_archives_a_closed_round(browser):
