@@ -147,11 +147,11 @@ def check_round_rules(round: Round) -> None:
         add("decision_date", "The decision date must be on or after the assessment deadline")
     if round.min_award is not None and round.max_award is not None:
         if round.max_award < round.min_award:
-            add("max_award", "The maximum award must be the same as or more than the minimum")
+            add("max_award", "The largest grant must be the same as or more than the smallest grant")
         elif round.budget is not None and round.max_award > round.budget:
             add(
                 "max_award",
-                f"The maximum award must be no more than the budget of {_pounds(round.budget)}",
+                f"The largest grant must be no more than the budget of {_pounds(round.budget)}",
             )
     if (
         round.earliest_project_start
@@ -162,7 +162,7 @@ def check_round_rules(round: Round) -> None:
     if round.assessors_per_application is not None and not 1 <= round.assessors_per_application <= 10:
         add("assessors_per_application", "Enter a number of assessors from 1 to 10")
     if round.scoring_scale_min >= round.scoring_scale_max:
-        add("scoring_scale_max", "The top of the scoring scale must be more than the bottom")
+        add("scoring_scale_max", "The highest score must be more than the lowest score")
     elif round.pk:
         for criterion in round.criteria.all():
             if max_score_problem(

@@ -81,7 +81,7 @@ def test_an_officer_sets_up_publishes_and_copies_a_round(transactional_db, new_p
     # A largest grant above the budget is explained, and nothing typed is lost.
     see(page)
     summary = page.locator(".govuk-error-summary")
-    assert "The maximum award must be no more than the budget of £20,000" in summary.inner_text()
+    assert "The largest grant must be no more than the budget of £20,000" in summary.inner_text()
     assert page.get_by_label("Round name").input_value() == "Round 1: 2027/28"
     page.get_by_label("Largest grant").fill("£2,000")
     press_button(page, "Add round")

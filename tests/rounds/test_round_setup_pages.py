@@ -260,9 +260,9 @@ def test_a_time_the_clocks_skip_is_refused(browser):
     ("overrides", "message"),
     [
         (date_parts("closes_on", 1, 3, 2027), "The round must close after it opens"),
-        ({"max_award": "£200,000"}, "The maximum award must be no more than the budget of £150,000"),
-        ({"min_award": "6000"}, "The maximum award must be the same as or more than the minimum"),
-        ({"scoring_scale_min": "5", "scoring_scale_max": "5"}, "must be more than the bottom"),
+        ({"max_award": "£200,000"}, "The largest grant must be no more than the budget of £150,000"),
+        ({"min_award": "6000"}, "The largest grant must be the same as or more than the smallest grant"),
+        ({"scoring_scale_min": "5", "scoring_scale_max": "5"}, "must be more than the lowest score"),
         ({"budget": "lots"}, "Enter the budget in pounds and pence, like 1200 or 1200.50"),
         ({"opens_time": "25:00"}, "Enter the time the round opens as a real time"),
         ({"closes_time": "teatime"}, "Enter the time the round closes like 9am or 17:30"),
@@ -523,7 +523,7 @@ def test_the_admin_applies_the_same_rules(admin_client):
         reverse("admin:rounds_round_change", args=[round.pk]),
         admin_round_form(round, max_award="20000"),
     )
-    assert "The maximum award must be no more than the budget of £10,000" in text(response)
+    assert "The largest grant must be no more than the budget of £10,000" in text(response)
     round.refresh_from_db()
     assert round.max_award == Decimal("10000.00")
 
