@@ -260,8 +260,13 @@ class RoundDatesForm(forms.Form):
 
     def full_clean(self):
         super().full_clean()
-        # An error about a whole date is shown against its day input, so
-        # that the error summary's link goes to a field that exists.
+        self._show_date_errors_on_day_inputs()
+
+    def _show_date_errors_on_day_inputs(self) -> None:
+        """
+        An error about a whole date is shown against its day input, so that
+        the error summary's link goes to a field that exists.
+        """
         for name in self._errors.keys() & self.fields.keys():
             parts = getattr(self.fields[name], "fields", ())
             if parts and not any(getattr(part.widget, "errors", None) for part in parts):
@@ -286,6 +291,7 @@ class RoundDatesForm(forms.Form):
         for field, errors in error.error_dict.items():
             field = self.FIELD_FOR.get(field, field)
             self.add_error(field if field in self.fields else None, errors)
+        self._show_date_errors_on_day_inputs()
 
     def dates(self) -> dict:
         data = self.cleaned_data

@@ -286,6 +286,15 @@ def test_bad_round_details_are_explained_and_kept(browser, overrides, message):
     assert not Round.objects.exists()
 
 
+def test_a_closing_date_before_the_opening_links_to_the_day_input(browser):
+    programme = ProgrammeFactory()
+    page = text(browser.post(
+        reverse("rounds:round_create", args=[programme.pk]),
+        round_form(**date_parts("closes_on", 1, 3, 2027)),
+    ))
+    assert '<a href="#id_closes_on_0">The round must close after it opens</a>' in page
+
+
 def test_the_round_form_starts_with_what_the_round_holds(browser):
     round = RoundFactory(
         status=RoundStatus.DRAFT,
