@@ -126,7 +126,7 @@ class ProgrammeForm(forms.ModelForm):
             "gl_code": "General ledger (GL) code",
         }
         help_texts = {
-            "code": "2 to 6 capital letters, for example SCG. "
+            "code": "2 to 6 letters or numbers, for example SCG. "
             "It starts every application reference, like SCG-2026-00042.",
             "description": "Applicants see this on each round's page.",
             "cost_centre": "The finance system's cost centre that pays these grants.",
@@ -140,7 +140,7 @@ class ProgrammeForm(forms.ModelForm):
             },
             "code": {
                 "required": "Enter the programme code",
-                "max_length": "The programme code must be 6 letters or fewer",
+                "max_length": "The programme code must be 6 characters or fewer",
                 "unique": "Another programme already uses this code",
             },
             "cost_centre": {"max_length": "The cost centre must be 20 characters or fewer"},
@@ -163,8 +163,11 @@ class ProgrammeForm(forms.ModelForm):
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip().upper()
-        if not re.fullmatch(r"[A-Z]{2,6}", code):
-            raise ValidationError("The programme code must be 2 to 6 letters, like SCG")
+        if not re.fullmatch(r"[A-Z][A-Z0-9]{1,5}", code):
+            raise ValidationError(
+                "The programme code must be 2 to 6 letters or numbers, starting with a letter, "
+                "like SCG"
+            )
         return code
 
 
@@ -257,8 +260,13 @@ class RoundDatesForm(forms.Form):
 
     def full_clean(self):
         super().full_clean()
-        # An error about a whole date is shown against its day input, so
-        # that the error summary's link goes to a field that exists.
+        self._show_date_errors_on_day_inputs()
+
+    def _show_date_errors_on_day_inputs(self) -> None:
+        """
+        An error about a whole date is shown against its day input, so that
+        the error summary's link goes to a field that exists.
+        """
         for name in self._errors.keys() & self.fields.keys():
             parts = getattr(self.fields[name], "fields", ())
             if parts and not any(getattr(part.widget, "errors", None) for part in parts):
@@ -283,6 +291,7 @@ class RoundDatesForm(forms.Form):
         for field, errors in error.error_dict.items():
             field = self.FIELD_FOR.get(field, field)
             self.add_error(field if field in self.fields else None, errors)
+        self._show_date_errors_on_day_inputs()
 
     def dates(self) -> dict:
         data = self.cleaned_data
@@ -358,9 +367,16 @@ class RoundForm(RoundDatesForm):
         label="Highest score", noun="the highest score", min_value=1, max_value=100,
         help_text="For example, 3 or 5",
     )
-    # TODO(lead, at merge): add the round's `moderation_threshold` here (the
-    # field the `assess` branch adds to Round), to SETUP_FIELDS below and to
-    # services.ROUND_FIELDS, with its label and help text.
+    # TODO(lead, at merge): the `assess` branch adds Round.moderation_threshold
+    # (whole percentage points, 0 to 100, default 20). Add it here as
+    #     moderation_threshold = whole_number(
+    #         label="Moderation threshold", noun="the moderation threshold",
+    #         max_value=100, help_text="Flag an application for moderation when "
+    #         "its assessors' scores differ by more than this many percentage "
+    #         "points, for example 20")
+    # then add its name to SETUP_FIELDS, to the "Scoring" fieldset below, to
+    # services.ROUND_FIELDS (a copy then takes it too) and to the Scoring
+    # card of templates/rounds/setup/round_setup.html.
 
     SETUP_FIELDS = (
         "budget", "min_award", "max_award", "eligible_legal_structures", "max_annual_income",
@@ -480,6 +496,11 @@ class CriterionForm(forms.ModelForm):
 
 
 class BaseCriterionFormSet(forms.BaseInlineFormSet):
+    default_error_messages = {
+        "missing_management_form": "The criteria could not be read. Reload the page and try again",
+        "too_many_forms": "A round can have up to %(num)d criteria",
+    }
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
         form.fields["ORDER"].label = "Position"
@@ -498,7 +519,9 @@ class BaseCriterionFormSet(forms.BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        if any(self.errors):
+        # Checking the count is pointless when the forms themselves, or the
+        # counts of them the page sent, are already at fault.
+        if any(self.errors) or not self.management_form.is_valid():
             return
         if not self.criteria():
             raise ValidationError("Add at least one criterion", code="no_criteria")

@@ -34,7 +34,7 @@ PROGRAMME_FIELDS = (
 # What an officer sets up on a round. The status is not here: it changes
 # only through publish_round and archive_round.
 # TODO(lead, at merge): add "moderation_threshold" (the field the `assess`
-# branch adds to Round) here, to COPIED_FIELDS and to RoundForm.
+# branch adds to Round); see the note in forms.RoundForm.
 ROUND_FIELDS = (
     "name",
     "opens_at",
@@ -147,11 +147,11 @@ def check_round_rules(round: Round) -> None:
         add("decision_date", "The decision date must be on or after the assessment deadline")
     if round.min_award is not None and round.max_award is not None:
         if round.max_award < round.min_award:
-            add("max_award", "The maximum award must be the same as or more than the minimum")
+            add("max_award", "The largest grant must be the same as or more than the smallest grant")
         elif round.budget is not None and round.max_award > round.budget:
             add(
                 "max_award",
-                f"The maximum award must be no more than the budget of {_pounds(round.budget)}",
+                f"The largest grant must be no more than the budget of {_pounds(round.budget)}",
             )
     if (
         round.earliest_project_start
@@ -162,7 +162,7 @@ def check_round_rules(round: Round) -> None:
     if round.assessors_per_application is not None and not 1 <= round.assessors_per_application <= 10:
         add("assessors_per_application", "Enter a number of assessors from 1 to 10")
     if round.scoring_scale_min >= round.scoring_scale_max:
-        add("scoring_scale_max", "The top of the scoring scale must be more than the bottom")
+        add("scoring_scale_max", "The highest score must be more than the lowest score")
     elif round.pk:
         for criterion in round.criteria.all():
             if max_score_problem(
@@ -332,20 +332,35 @@ def _criterion_for_audit(criterion: Criterion) -> dict[str, Any]:
     }
 
 
+def publish_problems(round: Round) -> list[str]:
+    """
+    Why the round cannot be published yet, if anything: shown on the page
+    that asks the officer to confirm, and checked again by publish_round.
+    """
+    if round.status != RoundStatus.DRAFT:
+        return [f"This round is already {round.get_status_display().lower()}."]
+    problems = []
+    if not round.criteria.exists():
+        problems.append("Add at least one scoring criterion before publishing the round.")
+    if round.closes_at <= timezone.now():
+        problems.append(
+            "This round’s closing time has passed. Change its dates before publishing it."
+        )
+    try:
+        check_round_rules(round)
+    except ValidationError as error:
+        problems += error.messages
+    return problems
+
+
 @transaction.atomic
 def publish_round(*, round: Round, actor: User) -> Round:
     """Make a draft round public. It takes applications from its opening time."""
     _require_officer(actor)
     round = _lock_round(round)
-    if round.status != RoundStatus.DRAFT:
-        raise ValidationError(f"This round is already {round.get_status_display().lower()}.")
-    if not round.criteria.exists():
-        raise ValidationError("Add at least one scoring criterion before publishing the round.")
-    if round.closes_at <= timezone.now():
-        raise ValidationError(
-            "This round’s closing time has passed. Change its dates before publishing it."
-        )
-    check_round_rules(round)
+    problems = publish_problems(round)
+    if problems:
+        raise ValidationError(problems)
     round.publish()
     return _save_transition(round, actor=actor, verb="round_published", from_state=RoundStatus.DRAFT)
 
@@ -358,6 +373,15 @@ def _save_transition(round: Round, *, actor: User, verb: str, from_state: str) -
     return round
 
 
+def archive_problems(round: Round) -> list[str]:
+    """Why the round cannot be archived yet, if anything (see publish_problems)."""
+    if round.status != RoundStatus.PUBLISHED:
+        return ["Only a published round can be archived."]
+    if round.closes_at > timezone.now():
+        return ["This round is still taking applications. It can be archived once it has closed."]
+    return []
+
+
 @transaction.atomic
 def archive_round(*, round: Round, actor: User) -> Round:
     """
@@ -366,12 +390,9 @@ def archive_round(*, round: Round, actor: User) -> Round:
     """
     _require_officer(actor)
     round = _lock_round(round)
-    if round.status != RoundStatus.PUBLISHED:
-        raise ValidationError("Only a published round can be archived.")
-    if round.closes_at > timezone.now():
-        raise ValidationError(
-            "This round is still taking applications. It can be archived once it has closed."
-        )
+    problems = archive_problems(round)
+    if problems:
+        raise ValidationError(problems)
     round.archive()
     return _save_transition(
         round, actor=actor, verb="round_archived", from_state=RoundStatus.PUBLISHED

@@ -205,11 +205,15 @@ class CriteriaView(OfficerRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         formset = kwargs.pop("formset", None)
-        context = {"round": self.round, "locked": self.locked}
-        if self.locked:
-            context["criteria"] = selectors.criteria_with_shares(self.round)
-        else:
-            context["formset"] = formset or self.formset()
+        criteria = selectors.criteria_with_shares(self.round)
+        context = {"round": self.round, "locked": self.locked, "criteria": criteria}
+        if not self.locked:
+            formset = formset or self.formset()
+            # Each saved criterion's share of the total, beside its weight.
+            shares = {criterion.pk: criterion.share for criterion in criteria}
+            for form in formset.forms:
+                form.saved_share = shares.get(form.instance.pk)
+            context["formset"] = formset
         return super().get_context_data(**context, **kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -230,7 +234,7 @@ class CriteriaView(OfficerRequiredMixin, TemplateView):
             if self.locked:
                 messages.error(request, " ".join(error.messages))
                 return redirect("rounds:criteria", pk=self.round.pk)
-            formset._non_form_errors = formset.error_class(error.messages)
+            formset.non_form_errors().extend(error.messages)
             return self.render_to_response(self.get_context_data(formset=formset))
         messages.success(request, "The round's criteria have been saved.")
         return redirect("rounds:setup", pk=self.round.pk)
@@ -242,6 +246,8 @@ class RoundTransitionView(OfficerRequiredMixin, TemplateView):
     template_name = "rounds/setup/round_transition.html"
     action = ""
     service = None
+    # Why the change cannot be made yet, shown before the button is pressed.
+    problems = None
     done_message = ""
 
     def setup(self, request, *args, **kwargs):
@@ -249,6 +255,8 @@ class RoundTransitionView(OfficerRequiredMixin, TemplateView):
         self.round = selectors.round_for_setup(kwargs["pk"])
 
     def get_context_data(self, **kwargs):
+        if "errors" not in kwargs:
+            kwargs["problems"] = self.problems(self.round)
         return super().get_context_data(round=self.round, action=self.action, **kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -263,12 +271,14 @@ class RoundTransitionView(OfficerRequiredMixin, TemplateView):
 class PublishRoundView(RoundTransitionView):
     action = "publish"
     service = staticmethod(services.publish_round)
+    problems = staticmethod(services.publish_problems)
     done_message = "{round.name} is published. Groups can apply from its opening time."
 
 
 class ArchiveRoundView(RoundTransitionView):
     action = "archive"
     service = staticmethod(services.archive_round)
+    problems = staticmethod(services.archive_problems)
     done_message = "{round.name} is archived."
 
 

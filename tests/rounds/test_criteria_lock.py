@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def officer(make_user):
-    return make_user(Role.GRANT_OFFICER)
-
-
-@pytest.fixture
 def scored_round():
     """A round with two criteria, one of which an assessor has scored."""
     round = RoundFactory(closed=True, scoring_scale_min=0, scoring_scale_max=5)

@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
 
 
-@pytest.fixture
-def officer(make_user):
-    return make_user(Role.GRANT_OFFICER)
-
-
 def round_values(**overrides):
     values = {
         "name": "Round 1: 2027/28",
@@ -84,9 +79,9 @@ def test_a_new_round_is_a_draft_and_is_audited(officer):
     ("overrides", "field", "message"),
     [
         ({"closes_at": NOW + timedelta(days=10)}, "closes_at", "The round must close after it opens"),
-        ({"min_award": Decimal("6000")}, "max_award", "must be the same as or more than the minimum"),
+        ({"min_award": Decimal("6000")}, "max_award", "must be the same as or more than the smallest grant"),
         ({"max_award": Decimal("200000")}, "max_award", "no more than the budget of £150,000"),
-        ({"scoring_scale_min": 5}, "scoring_scale_max", "must be more than the bottom"),
+        ({"scoring_scale_min": 5}, "scoring_scale_max", "must be more than the lowest score"),
         ({"assessors_per_application": 0}, "assessors_per_application", "from 1 to 10"),
         (
             {"assessment_deadline": date(2027, 4, 1)},
