@@ -89,6 +89,15 @@ def _can_act(request) -> bool:
 
 
 def summary_context(request, *, filter_form: AwardFilterForm) -> dict:
+    payable = selectors.payable_totals()
+    payable_listed = list(
+        selectors.payable_payments().order_by("instalment__due_date", "pk")[:PAYABLE_LISTED]
+    )
+    payable_caption = "Payments due and payable"
+    if payable["count"] > len(payable_listed):
+        payable_caption += (
+            f" (the {len(payable_listed)} due longest ago of {payable['count']})"
+        )
     return {
         "headline": selectors.programme_headline(code=HEADLINE_PROGRAMME_CODE),
         "programmes": selectors.programme_totals(),
@@ -97,10 +106,9 @@ def summary_context(request, *, filter_form: AwardFilterForm) -> dict:
         "breakdowns": selectors.breakdowns(),
         "indicator": selectors.vcse_indicator(),
         "indicator_programme_code": selectors.INDICATOR_PROGRAMME_CODE,
-        "payable": selectors.payable_totals(),
-        "payable_listed": selectors.payable_payments().order_by(
-            "instalment__due_date", "pk"
-        )[:PAYABLE_LISTED],
+        "payable": payable,
+        "payable_listed": payable_listed,
+        "payable_caption": payable_caption,
         "filter_form": filter_form,
         # The name the page used before it had more than one download.
         "ledger_form": filter_form,
