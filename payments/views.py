@@ -746,12 +746,26 @@ class VariationListView(VariationReadersMixin, ListView):
     context_object_name = "variations"
     paginate_by = 50
 
+    def get(self, request, *args, **kwargs):
+        # "Find a grant": its reference opens the grant's offer letter page,
+        # where officers ask for a variation or close it.
+        self.reference = request.GET.get("reference", "").strip()[:30]
+        self.lookup_error = ""
+        if self.reference:
+            award = Award.objects.filter(
+                application__reference__iexact=self.reference
+            ).only("pk").first()
+            if award is not None:
+                return redirect("payments:offer_letter", pk=award.pk)
+            self.lookup_error = f"No grant has the reference {self.reference}"
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         return selectors.variations()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            can_decide=has_role(self.request.user, Role.APPROVER), **kwargs
+            reference=self.reference, lookup_error=self.lookup_error, **kwargs
         )
 
 

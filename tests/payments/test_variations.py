@@ -238,3 +238,15 @@ def test_the_variation_list_uses_the_same_queries_for_more_rows(
     variations(5)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("payments:variation_list"))
+
+
+def test_an_officer_finds_a_grant_by_reference_to_vary_or_close_it(award, officer, client_as):
+    client = client_as(officer)
+    reference = award.application.reference
+    response = client.get(reverse("payments:variation_list"), {"reference": reference.lower()})
+    assert response.url == reverse("payments:offer_letter", args=[award.pk])
+    letter = client.get(response.url).content.decode()
+    assert reverse("payments:variation_request", args=[award.pk]) in letter
+    assert reverse("payments:award_close", args=[award.pk]) in letter
+    missing = client.get(reverse("payments:variation_list"), {"reference": "<b>NOPE</b>"})
+    assert "No grant has the reference &lt;b&gt;NOPE&lt;/b&gt;" in missing.content.decode()
