@@ -190,3 +190,28 @@ def test_the_bank_check_list_uses_the_same_queries_for_more_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get(reverse("payments:bank_check_list")).content.decode()
     assert html.count("Check<span") == 7
+
+
+def test_the_run_building_page_uses_the_same_queries_for_more_rows(
+    finance, client_as, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def payments(n):
+        for _ in range(n):
+            PaymentFactory()
+            owner = MembershipFactory(role=MembershipRole.OWNER)
+            update_bank_details(organisation=owner.organisation, actor=owner.user,
+                                account_name="Hall", sort_code="309430",
+                                account_number="00733445")
+            PaymentFactory(instalment__award__application__organisation=owner.organisation)
+
+    client = client_as(finance)
+    payments(1)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("payments:run_build"))
+    payments(4)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = client.get(reverse("payments:run_build")).content.decode()
+    assert "Payments due that cannot be paid yet (5)" in html

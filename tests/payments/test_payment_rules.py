@@ -146,3 +146,24 @@ def test_the_admin_edits_a_rounds_rule(ruled_round, client_as, make_user):
     assert response.status_code == 302
     rule.refresh_from_db()
     assert (rule.full_payment_up_to, rule.first_instalment_percent) == (Decimal("7500.00"), 30)
+
+
+def test_the_payment_rules_page_uses_the_same_queries_for_more_rows(
+    client_as, make_user, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def rounds(n):
+        for _ in range(n):
+            PaymentRule.objects.create(round=RoundFactory(), full_payment_up_to=Decimal("1.00"),
+                                       first_instalment_percent=10)
+            RoundFactory()
+
+    client = client_as(make_user(Role.FINANCE))
+    rounds(1)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("payments:payment_rules"))
+    rounds(4)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("payments:payment_rules"))
