@@ -8,6 +8,8 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts.models import AuditEvent
 from accounts.roles import Role
@@ -250,3 +252,42 @@ def test_an_officer_finds_a_grant_by_reference_to_vary_or_close_it(award, office
     assert reverse("payments:award_close", args=[award.pk]) in letter
     missing = client.get(reverse("payments:variation_list"), {"reference": "<b>NOPE</b>"})
     assert "No grant has the reference &lt;b&gt;NOPE&lt;/b&gt;" in missing.content.decode()
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    paid_pence=st.integers(min_value=0, max_value=300_000),
+    unpaid_pence=st.lists(st.integers(min_value=1, max_value=300_000), min_size=1, max_size=3),
+    new_pence=st.lists(st.integers(min_value=1, max_value=1_500_000), min_size=1, max_size=3),
+)
+def test_variations_keep_instalments_equal_to_the_award_and_above_what_is_paid(
+    officer, approver, paid_pence, unpaid_pence, new_pence
+):
+    with transaction.atomic():
+        round = RoundFactory(budget=Decimal("100000.00"), max_award=Decimal("100000.00"))
+        amounts = ([Decimal(paid_pence) / 100] if paid_pence else []) + [
+            Decimal(p) / 100 for p in unpaid_pence]
+        award = AwardFactory(amount=sum(amounts), status=AwardStatus.ACTIVE,
+                             application__round=round,
+                             application__amount_requested=sum(amounts))
+        for number, amount in enumerate(amounts, start=1):
+            instalment = InstalmentFactory(award=award, number=number, amount=amount)
+            PaymentFactory(instalment=instalment, status=PaymentStatus.PAID
+                           if paid_pence and number == 1 else PaymentStatus.SCHEDULED)
+        paid = Decimal(paid_pence) / 100
+        for pence in new_pence:
+            new_amount = Decimal(pence) / 100
+            try:
+                vary(award, officer, approver, new_amount=new_amount)
+            except ValidationError:
+                award.refresh_from_db()
+                assert new_amount < paid or new_amount == award.amount or (
+                    new_amount - award.amount > round.budget - approved_total(round))
+                continue
+            award.refresh_from_db()
+            assert award.amount == new_amount
+            assert sum(amount for _, amount in live(award)) == award.amount
+            assert award.amount >= selectors.paid_on_award(award.pk) == paid
+            assert selectors.award_grand_totals()["awarded"] == approved_total(round)
+        transaction.set_rollback(True)
