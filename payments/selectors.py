@@ -127,6 +127,7 @@ def payable_payments(*, today: date | None = None) -> QuerySet[Payment]:
 
 
 BANK_NOT_CHECKED = "The organisation's bank details have not been checked since they were given"
+NO_BANK_DETAILS = "The organisation has not given its bank details"
 RETURN_NOT_ACCEPTED = "Waits for a monitoring return to be accepted"
 
 
@@ -141,6 +142,14 @@ def blocked_payments(*, today: date | None = None) -> QuerySet[Payment]:
         .filter(Q(condition_met=False) | Q(bank_checked=False))
         .annotate(
             blocked_reason=Case(
+                # Details are only ever given through update_bank_details,
+                # which records when: no date means none were given.
+                When(
+                    bank_checked=False,
+                    instalment__award__application__organisation__bank_details_changed_at__isnull=True,
+                    instalment__award__application__organisation__bank_details_verified_at__isnull=True,
+                    then=Value(NO_BANK_DETAILS),
+                ),
                 When(bank_checked=False, then=Value(BANK_NOT_CHECKED)),
                 default=Value(RETURN_NOT_ACCEPTED),
                 output_field=CharField(),

@@ -215,3 +215,14 @@ def test_the_run_building_page_uses_the_same_queries_for_more_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get(reverse("payments:run_build")).content.decode()
     assert "Payments due that cannot be paid yet (5)" in html
+
+
+def test_a_payment_to_an_organisation_without_bank_details_says_so(db):
+    payment = PaymentFactory(
+        instalment__award__application__organisation__bank_account_number="",
+        instalment__award__application__organisation__bank_sort_code="",
+        instalment__award__application__organisation__bank_details_verified_at=None,
+    )
+    [blocked] = selectors.blocked_payments()
+    assert blocked == payment
+    assert blocked.blocked_reason == "The organisation has not given its bank details"
