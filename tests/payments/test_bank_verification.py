@@ -43,8 +43,13 @@ def test_a_payment_to_unchecked_details_is_not_payable_and_says_why(changed, fin
 
 def test_a_crafted_run_of_an_unchecked_payment_is_refused(changed, finance):
     _, payment = changed
-    with pytest.raises(ValidationError, match="bank details have not been checked"):
-        services.create_payment_run(actor=finance, payment_ids=[payment.pk])
+    with pytest.raises(ValidationError) as refused:
+        services.create_payment_run(actor=finance, payment_ids=[payment.pk, 999999])
+    assert refused.value.messages == [
+        f"{payment.instalment.award.reference} instalment 1: The organisation's bank details "
+        "have not been checked since they were given.",
+        "There is no payment 999999.",
+    ]
     with pytest.raises(ValidationError, match="no payments due"):
         services.create_payment_run(actor=finance)
     payment.refresh_from_db()
