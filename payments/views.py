@@ -1,10 +1,12 @@
 """
 Finance pages: the dashboard, downloads (award ledger, 360Giving, payment
-files), payment runs, awards with their payments and repayments, and the
-import of historical awards. Views parse input, call one service or
-selector and render; the rules live in services.py. Every view is for
-finance (and administrators, who may look but whose attempts to act are
-refused by the services).
+files), payment runs, awards with their payments and repayments, bank
+detail checks, and the import of historical awards; and the pages finance
+shares with officers and approvers: offers awaiting acceptance, offer
+letters, payment rules, variations and closing grants. Views parse input,
+call one service or selector and render; the rules live in services.py.
+Administrators may look at every page, but the services refuse their
+attempts to act.
 """
 
 import io
