@@ -9,6 +9,8 @@ NAVIGATION = [
     ("Applications", "grants:officer_home", {Role.GRANT_OFFICER, Role.ADMINISTRATOR}),
     ("Scoring", "grants:assessor_queue", {Role.ASSESSOR}),
     ("Decisions", "grants:approver_queue", {Role.APPROVER}),
+    ("Grant offers", "payments:offer_list", {Role.GRANT_OFFICER}),
+    ("Variations", "payments:variation_list", {Role.GRANT_OFFICER, Role.APPROVER}),
     ("Finance", "payments:summary", {Role.FINANCE, Role.ADMINISTRATOR}),
     ("Payment runs", "payments:run_list", {Role.FINANCE, Role.ADMINISTRATOR}),
     ("Audit log", "accounts:audit_log", {Role.ADMINISTRATOR}),

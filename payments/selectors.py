@@ -68,20 +68,26 @@ MONEY = DecimalField(max_digits=16, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
 
 
+def _has_accepted_return() -> Exists:
+    """The instalment's award has at least one accepted monitoring return."""
+    return Exists(
+        MonitoringReturn.objects.filter(
+            award_id=OuterRef("instalment__award_id"), status=MonitoringStatus.ACCEPTED
+        )
+    )
+
+
 def _condition_met() -> Q:
     """
     The instalment's condition is met: paid on acceptance, or its monitoring
     return (the award's first accepted return, while none is linked) has
-    been accepted.
+    been accepted. Needs the `has_accepted_return` annotation.
     """
-    accepted_return = MonitoringReturn.objects.filter(
-        award_id=OuterRef("instalment__award_id"), status=MonitoringStatus.ACCEPTED
-    )
     return (
         Q(instalment__condition=InstalmentCondition.ON_ACCEPTANCE)
         | Q(instalment__after_return__status=MonitoringStatus.ACCEPTED)
         | Q(instalment__after_return__isnull=True, has_accepted_return=True)
-    ), Exists(accepted_return)
+    )
 
 
 def _bank_details_checked() -> Q:
@@ -95,14 +101,13 @@ def _bank_details_checked() -> Q:
 
 
 def _due_scheduled_payments(today: date) -> QuerySet[Payment]:
-    condition, has_accepted_return = _condition_met()
     return Payment.objects.filter(
         status=PaymentStatus.SCHEDULED,
         instalment__due_date__lte=today,
         instalment__cancelled_at__isnull=True,
         instalment__award__status__in=PAYABLE_AWARD_STATES,
-    ).annotate(has_accepted_return=has_accepted_return).annotate(
-        condition_met=ExpressionWrapper(condition, output_field=BooleanField()),
+    ).annotate(has_accepted_return=_has_accepted_return()).annotate(
+        condition_met=ExpressionWrapper(_condition_met(), output_field=BooleanField()),
         bank_checked=ExpressionWrapper(_bank_details_checked(), output_field=BooleanField()),
     )
 
@@ -122,6 +127,7 @@ def payable_payments(*, today: date | None = None) -> QuerySet[Payment]:
 
 
 BANK_NOT_CHECKED = "The organisation's bank details have not been checked since they were given"
+NO_BANK_DETAILS = "The organisation has not given its bank details"
 RETURN_NOT_ACCEPTED = "Waits for a monitoring return to be accepted"
 
 
@@ -136,6 +142,14 @@ def blocked_payments(*, today: date | None = None) -> QuerySet[Payment]:
         .filter(Q(condition_met=False) | Q(bank_checked=False))
         .annotate(
             blocked_reason=Case(
+                # Details are only ever given through update_bank_details,
+                # which records when: no date means none were given.
+                When(
+                    bank_checked=False,
+                    instalment__award__application__organisation__bank_details_changed_at__isnull=True,
+                    instalment__award__application__organisation__bank_details_verified_at__isnull=True,
+                    then=Value(NO_BANK_DETAILS),
+                ),
                 When(bank_checked=False, then=Value(BANK_NOT_CHECKED)),
                 default=Value(RETURN_NOT_ACCEPTED),
                 output_field=CharField(),

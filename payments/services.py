@@ -142,11 +142,18 @@ def create_payment_run(
             candidates.filter(pk__in=payment_ids).values_list("pk", flat=True)
         )
         if refused:
-            reasons = [
-                f"Payment {pk}: {why_not_payable(Payment(pk=pk), today=today)}."
+            named = {
+                payment.pk: f"{payment.instalment.award.reference} instalment "
+                            f"{payment.instalment.number}"
+                for payment in Payment.objects.filter(pk__in=refused).select_related(
+                    "instalment__award__application"
+                )
+            }
+            raise ValidationError([
+                f"{named[pk]}: {why_not_payable(Payment(pk=pk), today=today)}."
+                if pk in named else f"There is no payment {pk}."
                 for pk in sorted(refused)
-            ]
-            raise ValidationError(reasons)
+            ])
         candidates = candidates.filter(pk__in=payment_ids)
     payments = list(candidates.select_for_update(of=("self",)).order_by("pk"))
     if not payments:

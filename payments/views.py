@@ -1,10 +1,12 @@
 """
 Finance pages: the dashboard, downloads (award ledger, 360Giving, payment
-files), payment runs, awards with their payments and repayments, and the
-import of historical awards. Views parse input, call one service or
-selector and render; the rules live in services.py. Every view is for
-finance (and administrators, who may look but whose attempts to act are
-refused by the services).
+files), payment runs, awards with their payments and repayments, bank
+detail checks, and the import of historical awards; and the pages finance
+shares with officers and approvers: offers awaiting acceptance, offer
+letters, payment rules, variations and closing grants. Views parse input,
+call one service or selector and render; the rules live in services.py.
+Administrators may look at every page, but the services refuse their
+attempts to act.
 """
 
 import io
@@ -89,6 +91,15 @@ def _can_act(request) -> bool:
 
 
 def summary_context(request, *, filter_form: AwardFilterForm) -> dict:
+    payable = selectors.payable_totals()
+    payable_listed = list(
+        selectors.payable_payments().order_by("instalment__due_date", "pk")[:PAYABLE_LISTED]
+    )
+    payable_caption = "Payments due and payable"
+    if payable["count"] > len(payable_listed):
+        payable_caption += (
+            f" (the {len(payable_listed)} due longest ago of {payable['count']})"
+        )
     return {
         "headline": selectors.programme_headline(code=HEADLINE_PROGRAMME_CODE),
         "programmes": selectors.programme_totals(),
@@ -97,10 +108,9 @@ def summary_context(request, *, filter_form: AwardFilterForm) -> dict:
         "breakdowns": selectors.breakdowns(),
         "indicator": selectors.vcse_indicator(),
         "indicator_programme_code": selectors.INDICATOR_PROGRAMME_CODE,
-        "payable": selectors.payable_totals(),
-        "payable_listed": selectors.payable_payments().order_by(
-            "instalment__due_date", "pk"
-        )[:PAYABLE_LISTED],
+        "payable": payable,
+        "payable_listed": payable_listed,
+        "payable_caption": payable_caption,
         "filter_form": filter_form,
         # The name the page used before it had more than one download.
         "ledger_form": filter_form,
@@ -739,12 +749,26 @@ class VariationListView(VariationReadersMixin, ListView):
     context_object_name = "variations"
     paginate_by = 50
 
+    def get(self, request, *args, **kwargs):
+        # "Find a grant": its reference opens the grant's offer letter page,
+        # where officers ask for a variation or close it.
+        self.reference = request.GET.get("reference", "").strip()[:30]
+        self.lookup_error = ""
+        if self.reference:
+            award = Award.objects.filter(
+                application__reference__iexact=self.reference
+            ).only("pk").first()
+            if award is not None:
+                return redirect("payments:offer_letter", pk=award.pk)
+            self.lookup_error = f"No grant has the reference {self.reference}"
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         return selectors.variations()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            can_decide=has_role(self.request.user, Role.APPROVER), **kwargs
+            reference=self.reference, lookup_error=self.lookup_error, **kwargs
         )
 
 

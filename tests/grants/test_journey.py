@@ -267,8 +267,23 @@ def test_the_whole_journey_from_sign_up_to_a_paid_grant(shire_round, make_user, 
     award.refresh_from_db()
     assert award.status == AwardStatus.ACCEPTED and award.signatory_name == "Sam Volunteer"
 
-    # Finance builds a run; the builder cannot approve it, a colleague can.
+    # The group gives its bank details; finance checks them before paying.
+    step(
+        applicant.post,
+        reverse("applicants:bank_details", args=[organisation.pk]),
+        {"account_name": "Sam Volunteer", "sort_code": "30-94-30", "account_number": "00733445"},
+    )
     first = client_as(builder)
+    organisation.refresh_from_db()
+    step(
+        first.post,
+        reverse("payments:bank_check", args=[organisation.pk]),
+        {"changed_at": organisation.bank_details_changed_at.isoformat(), "confirm": "on"},
+    )
+    organisation.refresh_from_db()
+    assert not organisation.bank_details_awaiting_check
+
+    # Finance builds a run; the builder cannot approve it, a colleague can.
     step(first.post, reverse("payments:run_create"))
     run = PaymentRun.objects.get()
     assert run.payments.get().amount == Decimal("4000.00")

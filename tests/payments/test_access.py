@@ -42,6 +42,10 @@ def finance_urls(db):
         ("get", reverse("payments:payment_fail", args=[payment.pk])),
         ("post", reverse("payments:payment_fail", args=[payment.pk])),
         ("post", reverse("payments:payment_requeue", args=[payment.pk])),
+        ("get", reverse("payments:run_build")),
+        ("get", reverse("payments:bank_check_list")),
+        ("get", reverse("payments:bank_check", args=[award.application.organisation_id])),
+        ("post", reverse("payments:bank_check", args=[award.application.organisation_id])),
     ]
 
 
@@ -92,7 +96,8 @@ def test_a_missing_run_is_not_found(client_as, make_user):
     assert client.get(reverse("payments:run_detail", args=[999999])).status_code == 404
     assert client.post(reverse("payments:run_approve", args=[999999])).status_code == 404
     for name in ("run_payment_file", "run_ledger", "award_detail", "repayment_request",
-                 "repayment_received", "payment_fail"):
+                 "repayment_received", "payment_fail", "bank_check", "offer_letter",
+                 "offer_letter_pdf", "variation_request", "variation_detail", "award_close"):
         assert client.get(reverse(f"payments:{name}", args=[999999])).status_code == 404, name
     assert client.post(reverse("payments:payment_requeue", args=[999999])).status_code == 404
 
