@@ -823,7 +823,17 @@ _STATE_LABELS = {
     "assignment": dict(AssignmentStatus.choices),
     "award": dict(AwardStatus.choices),
 }
+# Events recorded against the application that describe an assignment's
+# change of state.
+_ASSIGNMENT_VERBS = {"interest_declared", "scores_submitted"}
 _HIDDEN_DATA = {"before", "after", "reason"}
+
+
+def _state_label(state: str, model: str) -> str:
+    for labels in (_STATE_LABELS.get(model, {}), *_STATE_LABELS.values()):
+        if state in labels:
+            return labels[state]
+    return state
 
 
 @dataclass(frozen=True)
@@ -837,13 +847,32 @@ class HistoryEntry:
     details: tuple[str, ...]
 
 
-def _plain(value) -> str:
+_KEY_ORDER = ["status", "recommendation", "amount", "recommended_amount", "approved_amount"]
+
+
+def _ordered(data: dict) -> list[tuple[str, object]]:
+    # PostgreSQL's jsonb keeps keys sorted by length; people read them in
+    # the order a decision is told.
+    rank = {key: position for position, key in enumerate(_KEY_ORDER)}
+    return sorted(data.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+
+
+def _plain(value, key: str = "") -> str:
     if value is None or value == "":
         return "none"
     if isinstance(value, dict):
-        return "; ".join(f"{_plain_key(k)}: {_plain(v)}" for k, v in value.items() if v not in ("", None))
+        return "; ".join(
+            f"{_plain_key(k)}: {_plain(v, k)}" for k, v in _ordered(value) if v not in ("", None)
+        )
+    if "amount" in key or key == "total":
+        try:
+            return f"£{Decimal(str(value)):,.2f}"
+        except ArithmeticError:
+            return str(value)
     if isinstance(value, str) and value in Recommendation.values:
         return Recommendation(value).label
+    if isinstance(value, str) and value in ApplicationStatus.values:
+        return ApplicationStatus(value).label
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
@@ -858,14 +887,14 @@ def history_entries(application: Application) -> list[HistoryEntry]:
     entries = []
     for event in application_history(application):
         model = event.content_type.model
-        states = _STATE_LABELS.get(model, {})
-        change = ""
-        if event.from_state or event.to_state:
-            change = " → ".join(
-                states.get(s, s) for s in (event.from_state, event.to_state) if s
-            )
+        states_of = "assignment" if event.verb in _ASSIGNMENT_VERBS else model
+        change = " → ".join(
+            _state_label(state, states_of) for state in (event.from_state, event.to_state) if state
+        )
         data = event.data or {}
-        details = [f"{_plain_key(k)}: {_plain(v)}" for k, v in data.items() if k not in _HIDDEN_DATA]
+        details = [
+            f"{_plain_key(k)}: {_plain(v, k)}" for k, v in _ordered(data) if k not in _HIDDEN_DATA
+        ]
         if data.get("before"):
             details.append(f"Before: {_plain(data['before'])}")
         if data.get("after"):

@@ -806,7 +806,6 @@ def _approve_locked(
         offered_at=now,
         conditions=_standard_conditions(application),
     )
-    create_instalment_schedule(award=award, actor=actor)
     record_audit_event(
         actor=actor,
         verb="approved",
@@ -828,6 +827,9 @@ def _approve_locked(
         to_state=award.status,
         data={"amount": amount},
     )
+    # After the decision's own events, so the history reads in the order
+    # a person would tell it: approved, offered, then the payments planned.
+    create_instalment_schedule(award=award, actor=actor)
     in_part = amount < application.amount_requested
     notify_organisation(
         kind="award_offered_in_part" if in_part else "award_offered",

@@ -59,7 +59,7 @@ def table_rows(response, table_class: str | None = None) -> list[list[str]]:
     selector = f"//table[contains(@class, '{table_class}')]" if table_class else "//table"
     table = document.xpath(selector)[0]
     return [
-        [" ".join(cell.text_content().split()) for cell in row.xpath("./td|./th")]
+        [" ".join(" ".join(cell.itertext()).split()) for cell in row.xpath("./td|./th")]
         for row in table.xpath("./tbody/tr")
     ]
 
