@@ -11,6 +11,8 @@ NAVIGATION = [
     ("Decisions", "grants:approver_queue", {Role.APPROVER}),
     ("Finance", "payments:summary", {Role.FINANCE, Role.ADMINISTRATOR}),
     ("Payment runs", "payments:run_list", {Role.FINANCE, Role.ADMINISTRATOR}),
+    ("Audit log", "accounts:audit_log", {Role.ADMINISTRATOR}),
+    ("Personal data", "accounts:subject_access", {Role.ADMINISTRATOR}),
 ]
 
 

@@ -4,6 +4,9 @@ do ("Enter your email address"), not what went wrong in the system's terms.
 """
 
 from allauth.account import forms as allauth_forms
+from django import forms
+
+from .models import User
 
 FIELD_MESSAGES = {
     "login": {"required": "Enter your email address"},
@@ -53,3 +56,26 @@ class ChangePasswordForm(GovukMessagesMixin, allauth_forms.ChangePasswordForm):
 
 class AddEmailForm(GovukMessagesMixin, allauth_forms.AddEmailForm):
     pass
+
+
+class SubjectAccessForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address of the person",
+        error_messages={
+            "required": "Enter the email address of the person who asked",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+    )
+
+    def clean_email(self):
+        from .selectors import get_user_by_email
+
+        email = self.cleaned_data["email"]
+        try:
+            self.subject = get_user_by_email(email)
+        except User.DoesNotExist:
+            raise forms.ValidationError(
+                "No account uses this email address. Check it, or search the audit log for "
+                "the person's organisation."
+            ) from None
+        return email

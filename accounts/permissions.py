@@ -3,8 +3,10 @@ Who may use a view. Every view in the project declares its rule with one of
 these mixins (or the `role_required` decorator); nothing is open by default.
 """
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib.auth.mixins import AccessMixin, LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.utils.decorators import method_decorator
 
 from .roles import Role, has_role
 
@@ -44,6 +46,10 @@ class FinanceRequiredMixin(RoleRequiredMixin):
     allowed_roles = (Role.FINANCE, Role.ADMINISTRATOR)
 
 
+class AdministratorRequiredMixin(RoleRequiredMixin):
+    allowed_roles = (Role.ADMINISTRATOR,)
+
+
 class SignedInMixin(LoginRequiredMixin):
     """Any signed-in person; the view must still scope what it shows."""
 
@@ -58,3 +64,25 @@ def public(view):
     """Mark a function view as open to everyone (the counterpart of PublicMixin)."""
     view.public = True
     return view
+
+
+def recent_authentication_required(*method_names: str):
+    """
+    Class decorator for views whose `method_names` handlers (for example
+    "get", "post") do something sensitive: the person must have confirmed
+    who they are within ACCOUNT_REAUTHENTICATION_TIMEOUT, through
+    django-allauth's reauthentication (password, or the authenticator app
+    for people who have one). A stale session is sent to confirm; a POST
+    is kept by allauth and replayed afterwards, so nothing typed is lost.
+
+    The check wraps the handlers, not `dispatch`, so the view's access
+    rule answers first: someone who may not use the page gets the same
+    403 or 404 whether or not they signed in recently.
+    """
+
+    def decorate(view_class):
+        for name in method_names:
+            view_class = method_decorator(reauthentication_required, name=name)(view_class)
+        return view_class
+
+    return decorate

@@ -36,3 +36,21 @@ def grant_role(*, user: User, role: Role, actor: User | None) -> None:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     record_audit_event(actor=actor, verb="role_granted", subject=user, data={"role": role.value})
+
+
+def export_subject_data(*, subject: User, actor: User | None) -> dict:
+    """
+    Everything held about `subject` (see accounts/subject_access.py), and an
+    audit row saying who exported it: a subject access export is itself
+    personal data leaving the service.
+    """
+    from .subject_access import subject_access_data
+
+    data = subject_access_data(subject)
+    record_audit_event(
+        actor=actor,
+        verb="subject_access_exported",
+        subject=subject,
+        data={"sections": {name: len(rows) for name, rows in data.items() if isinstance(rows, list)}},
+    )
+    return data

@@ -18,7 +18,12 @@ from django.utils.text import capfirst
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from accounts.permissions import ApplicantRequiredMixin, PublicMixin, SignedInMixin
+from accounts.permissions import (
+    ApplicantRequiredMixin,
+    PublicMixin,
+    SignedInMixin,
+    recent_authentication_required,
+)
 from accounts.roles import has_role
 from config.views import add_service_errors
 
@@ -231,6 +236,7 @@ class AccessNeedsView(EditingFormView):
         return super().form_valid(form)
 
 
+@recent_authentication_required("get", "post")
 class BankDetailsView(EditingFormView):
     template_name = "applicants/bank_details_form.html"
     form_class = BankDetailsForm

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("grants.urls")),
     path("finance/", include("payments.urls")),
     path("messages/", include("notifications.urls")),
+    path("administration/", include("accounts.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

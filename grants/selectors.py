@@ -556,6 +556,19 @@ def rounds_overview() -> QuerySet[Round]:
     )
 
 
+def approved_total(round: Round) -> Decimal:
+    """
+    The money a round has approved so far: every award offered, accepted,
+    paid or closed, at its current (varied) amount. A declined offer, like
+    a withdrawn or rejected application, has no award that counts, so its
+    money goes back to the round's budget.
+    """
+    total = Award.objects.filter(
+        application__round=round, status__in=COMMITTED_AWARD_STATES
+    ).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal("0.00")
+
+
 def round_with_budget(round_id: int) -> Round:
     return get_object_or_404(rounds_overview(), pk=round_id)
 
@@ -595,14 +608,6 @@ FUNDING_RECOMMENDATIONS = [Recommendation.FUND_IN_FULL, Recommendation.FUND_IN_P
 MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 
-def approved_in_round(round: Round) -> Decimal:
-    """Money offered or awarded in the round; a declined offer no longer counts."""
-    total = Award.objects.filter(
-        application__round=round, status__in=COMMITTED_AWARD_STATES
-    ).aggregate(total=Sum("amount"))["total"]
-    return total or Decimal("0.00")
-
-
 def budget_remaining(round: Round) -> Decimal:
     """
     The round's budget less what has been approved so far. Money comes back
@@ -610,7 +615,7 @@ def budget_remaining(round: Round) -> Decimal:
     a waitlisted application can then be approved. Services that spend it
     must lock the Round row first (select_for_update) and call this after.
     """
-    return round.budget - approved_in_round(round)
+    return round.budget - approved_total(round)
 
 
 def _submitted_assignments():
@@ -816,6 +821,7 @@ VERB_LABELS = {
     "waitlisted": "Put on the waiting list",
     "award_offered": "Grant offered",
     "offer_accepted": "Offer accepted",
+    "offer_declined": "Offer declined",
     "instalment_scheduled": "Instalment scheduled",
 }
 _STATE_LABELS = {

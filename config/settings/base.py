@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_forms_gds",
     "django_celery_beat",
+    "django_filters",
     "django_fsm",
     "encrypted_model_fields",
     "accounts",
@@ -146,6 +147,16 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Leicestershire Community Grants"
 STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=True)
 
+# Sessions end eight hours after sign-in (a working day), whatever the
+# activity, and when the browser closes; production.py only hardens the
+# cookie. Sensitive actions (changing bank details, approving a payment
+# run) also ask the person to confirm who they are if they have not done
+# so within the last ACCOUNT_REAUTHENTICATION_TIMEOUT seconds.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE_SECONDS", default=60 * 60 * 8)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("REAUTHENTICATION_TIMEOUT_SECONDS", default=300)
+
 ACCOUNT_FORMS = {
     "login": "accounts.forms.LoginForm",
     "signup": "accounts.forms.SignupForm",
@@ -241,6 +252,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 FUNDER_ORG_ID = "GB-LAE-LEC"
 FUNDER_NAME = "Leicestershire County Council"
 GRANT_ID_PREFIX = env("GRANT_ID_PREFIX", default="360G-LEC")
+# Days an offer may wait for acceptance before finance and officers see it
+# flagged as late (the applicant is reminded earlier, see
+# NOTIFICATION_OFFER_REMINDER_DAYS).
+OFFER_ACCEPTANCE_DAYS = env.int("OFFER_ACCEPTANCE_DAYS", default=28)
 
 LOGGING = {
     "version": 1,
@@ -280,3 +295,10 @@ GOV_UK_NOTIFY_EMAIL_REPLY_TO_ID = env("GOV_UK_NOTIFY_EMAIL_REPLY_TO_ID", default
 GOV_UK_NOTIFY_BASE_URL = env("GOV_UK_NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
 if GOV_UK_NOTIFY_API_KEY:
     EMAIL_BACKEND = "notifications.backends.GovUKNotifyEmailBackend"
+
+# --- Data protection (accounts/retention.py, docs/security.md) -------------
+# How long personal data is kept before `manage.py apply_retention --apply`
+# anonymises it. Money figures and references are always kept.
+RETENTION_UNSUCCESSFUL_APPLICATION_YEARS = env.int("RETENTION_UNSUCCESSFUL_APPLICATION_YEARS", default=2)
+RETENTION_CLOSED_AWARD_YEARS = env.int("RETENTION_CLOSED_AWARD_YEARS", default=7)
+RETENTION_INACTIVE_ACCOUNT_YEARS = env.int("RETENTION_INACTIVE_ACCOUNT_YEARS", default=3)

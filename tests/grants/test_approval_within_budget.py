@@ -15,10 +15,10 @@ from grants.models import (
     ApplicationStatus,
     AssignmentStatus,
     Award,
-    AwardStatus,
     ConflictDeclaration,
     Recommendation,
 )
+from tests.applicants.factories import MembershipFactory
 from tests.grants.decision_helpers import page_text, recommended, table_rows
 from tests.grants.factories import AssignmentFactory
 from tests.rounds.factories import RoundFactory
@@ -226,9 +226,9 @@ def test_a_waitlisted_application_is_approved_once_money_is_released(approver):
             application=waiting, actor=approver, amount=Decimal("5000.00")
         )
 
-    # The group declines its offer (finance's decline-offer service does
-    # this in full); the money goes back to the round.
-    Award.objects.filter(pk=award.pk).update(status=AwardStatus.DECLINED)
+    # The group turns its offer down; the money goes back to the round.
+    member = MembershipFactory(organisation=funded.organisation)
+    services.decline_offer(award=award, actor=member.user, reason="We found other funding.")
     assert selectors.budget_remaining(round) == Decimal("10000.00")
     later = services.approve_application(
         application=waiting, actor=approver, amount=Decimal("5000.00")
