@@ -85,6 +85,9 @@ def test_an_officer_ranks_and_an_approver_approves_up_to_the_budget(new_page, ac
     see(desk)
     for application in (third, best, second):
         desk.get_by_label(f"Approve {application.reference}").check()
+    assert desk.locator("[data-selected-total] output").inner_text() == (
+        "3 selected, totalling £12,500.00 (more than the remaining budget)"
+    )
     desk.get_by_role("button", name="Approve selected").click()
     see(desk)
     assert "£12,500.00" in desk.locator("#selected-total").inner_text()
