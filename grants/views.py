@@ -1262,6 +1262,11 @@ class BulkApproveView(ApproverRequiredMixin, TemplateView):
             rows = list(
                 selectors.awaiting_decision(round, approver=request.user).filter(pk__in=ids)
             )
+            if not rows:
+                messages.error(
+                    request, "Select applications in this round that are waiting for a decision."
+                )
+                return redirect(queue)
             remaining = selectors.budget_remaining(round)
             total = sum(
                 (row.decision.recommended_amount or Decimal("0") for row in rows), Decimal("0.00")

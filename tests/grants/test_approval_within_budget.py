@@ -170,6 +170,8 @@ def test_a_crafted_bulk_post_cannot_reach_another_round(approver, client_as):
     assert "Select applications in this round that are waiting for a decision." in page_text(
         response
     )
+    check = approve_selected(client_as(approver), round, [elsewhere], confirm=False)
+    assert check.status_code == 302
     assert not Award.objects.exists()
 
 
