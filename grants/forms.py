@@ -874,27 +874,34 @@ class RecommendationForm(forms.Form):
         label="Amount to fund, if funding in part",
         required=False,
         label_noun="the amount",
+        help_text="Less than the amount requested, within the round's minimum and maximum.",
     )
     reason = forms.CharField(
-        label="Reason", required=False, max_length=3000, widget=forms.Textarea
+        label="Reason",
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea,
+        help_text="Needed to fund in part (the applicant is told it) or to decline "
+        "(for the approvers only).",
     )
     feedback = forms.CharField(
         label="Feedback for the applicant",
         required=False,
         max_length=3000,
         widget=forms.Textarea,
-        help_text="Needed when you recommend declining.",
+        help_text="Needed when you recommend declining; the applicant reads it with the decision.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, submit_label: str = "Make recommendation", **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
+        self.helper.form_tag = False
         self.helper.layout = Layout(
             Field.radios("recommendation", legend_size=Size.SMALL),
             Field.text("amount", field_width=10),
             Field.textarea("reason", rows=3),
             Field.textarea("feedback", rows=3),
-            Submit("recommend", "Make recommendation"),
+            Submit("recommend", submit_label),
         )
 
 
@@ -910,6 +917,20 @@ class DecisionForm(forms.Form):
         error_messages={"required": "Choose a decision"},
     )
     amount = MoneyField(label="Amount to award", required=False, label_noun="the amount to award")
+    feedback = forms.CharField(
+        label="Feedback for the applicant",
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea,
+        help_text="Leave blank to send the officer's feedback. Needed if you do not fund an "
+        "application the officer recommended funding.",
+    )
+    reason = forms.CharField(
+        label="Reason for your decision (for the record)",
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -917,6 +938,8 @@ class DecisionForm(forms.Form):
         self.helper.layout = Layout(
             Field.radios("decision", legend_size=Size.SMALL),
             Field.text("amount", field_width=10),
+            Field.textarea("feedback", rows=3),
+            Field.textarea("reason", rows=3),
             Submit("decide", "Confirm decision"),
         )
 

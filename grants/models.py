@@ -172,7 +172,13 @@ class Application(FSMModelMixin, models.Model):
     def approve(self) -> None:
         pass
 
-    @transition(field=status, source=ApplicationStatus.RECOMMENDED, target=ApplicationStatus.REJECTED)
+    # A waitlisted application is rejected when the round's money runs out
+    # for good.
+    @transition(
+        field=status,
+        source=[ApplicationStatus.RECOMMENDED, ApplicationStatus.WAITLISTED],
+        target=ApplicationStatus.REJECTED,
+    )
     def reject(self) -> None:
         pass
 

@@ -4,8 +4,26 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.expressions import RowRange
+from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -28,7 +46,11 @@ from .models import (
     Attachment,
     Award,
     AwardStatus,
+    ConflictDeclaration,
+    Decision,
     MonitoringReturn,
+    Recommendation,
+    Score,
 )
 from .permissions import APPLICATION_READER_ROLES, EDITING_ROLES
 
@@ -563,26 +585,335 @@ def get_assignment_for_assessor(*, user: User, pk: int) -> Assignment:
     return get_object_or_404(assignments_for_assessor(user), pk=pk)
 
 
-def awaiting_decision() -> QuerySet[Application]:
-    return (
-        applications_with_scores()
-        .filter(status__in=[ApplicationStatus.RECOMMENDED, ApplicationStatus.WAITLISTED])
-        .select_related("decision")
-        .order_by("round", "-average_score", "reference")
-    )
-
-
 def assessors() -> QuerySet[User]:
     return User.objects.filter(groups__name=Role.ASSESSOR, is_active=True).order_by("email")
 
 
-def application_history(application: Application) -> QuerySet[AuditEvent]:
+
+
+# --- Ranking and decisions -------------------------------------------------
+
+# Applications that have been scored, whatever has been decided since.
+RANKED_STATES = [
+    ApplicationStatus.SCORED,
+    ApplicationStatus.RECOMMENDED,
+    ApplicationStatus.APPROVED,
+    ApplicationStatus.REJECTED,
+    ApplicationStatus.WAITLISTED,
+]
+# Waiting for an approver: recommended, or on the waiting list until money
+# is released.
+AWAITING_DECISION_STATES = [ApplicationStatus.RECOMMENDED, ApplicationStatus.WAITLISTED]
+FUNDING_RECOMMENDATIONS = [Recommendation.FUND_IN_FULL, Recommendation.FUND_IN_PART]
+MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+
+def budget_remaining(round: Round) -> Decimal:
+    """
+    The round's budget less what has been approved so far. Money comes back
+    when an offer is declined (the award leaves COMMITTED_AWARD_STATES), so
+    a waitlisted application can then be approved. Services that spend it
+    must lock the Round row first (select_for_update) and call this after.
+    """
+    return round.budget - approved_total(round)
+
+
+def _submitted_assignments():
+    return Assignment.objects.filter(
+        application=OuterRef("pk"), status=AssignmentStatus.SUBMITTED
+    ).values("application")
+
+
+def final_score_expression():
+    """
+    An application's final score: the average of its assessors' submitted
+    weighted scores, worked out by the database. This is the single place
+    the ranking takes it from, so a moderated score, once recorded, is
+    given precedence here (Coalesce it in front of the average).
+    """
+    average = _submitted_assignments().annotate(value=Avg("weighted_score")).values("value")
+    return Subquery(average, output_field=DecimalField(max_digits=4, decimal_places=1))
+
+
+def _funding_now():
+    """What a row adds to the running total: a pending recommendation to fund."""
+    return Case(
+        When(
+            status=ApplicationStatus.RECOMMENDED,
+            decision__recommendation__in=FUNDING_RECOMMENDATIONS,
+            then=Coalesce(F("decision__recommended_amount"), Value(Decimal("0.00"))),
+        ),
+        default=Value(Decimal("0.00")),
+        output_field=MONEY,
+    )
+
+
+def _rank_order():
+    # The reference and pk break ties so the order (and so the running
+    # total) is the same on every page and every request.
+    return [F("final_score").desc(nulls_last=True), F("reference").asc(), F("pk").asc()]
+
+
+def ranked_applications(
+    round: Round, *, statuses: list[str] | None = None
+) -> QuerySet[Application]:
+    """
+    The round's scored applications best first, each annotated with its
+    `final_score`, `assessment_count`, `rank`, the amount it adds to the
+    running total of recommended money (`funding`) and that `running_total`
+    in rank order. Window functions do the arithmetic in one query, so a
+    page of rows costs the same whatever the size of the round; a caller
+    may re-order the rows without changing their rank or running total.
+    """
+    assessments = _submitted_assignments().annotate(n=Count("pk")).values("n")
     return (
-        AuditEvent.objects.filter(
-            content_type__app_label="grants",
-            content_type__model="application",
-            object_id=str(application.pk),
+        Application.objects.filter(round=round, status__in=statuses or RANKED_STATES)
+        .select_related("organisation", "decision")
+        .annotate(
+            final_score=final_score_expression(),
+            assessment_count=Coalesce(Subquery(assessments), Value(0)),
+            funding=_funding_now(),
         )
-        .select_related("actor")
+        .annotate(
+            rank=Window(RowNumber(), order_by=_rank_order()),
+            running_total=Window(
+                Sum("funding"), order_by=_rank_order(), frame=RowRange(start=None, end=0)
+            ),
+        )
+        .order_by("rank")
+    )
+
+
+RANKING_SORTS = {
+    "rank": ("rank",),
+    "requested": ("-amount_requested", "rank"),
+    "requested-low": ("amount_requested", "rank"),
+    "reference": ("reference",),
+    "organisation": ("organisation__name", "rank"),
+}
+
+
+def mark_budget_line(rows, *, remaining: Decimal) -> list:
+    """
+    Say of each row whether its recommended money fits the remaining budget
+    (`over_budget`) and whether the budget line falls just before it.
+    """
+    rows = list(rows)
+    for row in rows:
+        before = row.running_total - row.funding
+        row.over_budget = row.funding > 0 and row.running_total > remaining
+        row.first_over_budget = row.over_budget and before <= remaining
+    return rows
+
+
+def awaiting_decision(
+    round: Round | None = None, *, approver: User | None = None
+) -> QuerySet[Application]:
+    """
+    Recommended and waitlisted applications, in rank order within their
+    round. With an approver, each row says whether they assessed it or
+    declared a conflict on it (`approver_excluded`).
+    """
+    if round is not None:
+        queryset = ranked_applications(round, statuses=AWAITING_DECISION_STATES)
+    else:
+        queryset = (
+            Application.objects.filter(status__in=AWAITING_DECISION_STATES)
+            .select_related("organisation", "decision", "round__programme")
+            .annotate(final_score=final_score_expression())
+            .order_by("round", *_rank_order())
+        )
+    if approver is not None:
+        queryset = queryset.annotate(
+            approver_excluded=Exists(excluding_assignments(approver).filter(
+                application=OuterRef("pk")
+            ))
+        )
+    return queryset
+
+
+def excluding_assignments(approver: User) -> QuerySet[Assignment]:
+    """
+    The approver's assignments that stop them deciding an application: they
+    scored it, declared a conflict of interest in it, or were asked to
+    assess it and may still score it. Any assignment counts, so an approver
+    can never decide first and score afterwards.
+    """
+    return Assignment.objects.filter(assessor=approver)
+
+
+def rounds_awaiting_decision() -> QuerySet[Round]:
+    """Rounds with something for an approver to decide, and how many."""
+    return (
+        Round.objects.select_related("programme")
+        .annotate(
+            waiting=Count(
+                "applications", filter=Q(applications__status__in=AWAITING_DECISION_STATES)
+            )
+        )
+        .filter(waiting__gt=0)
+        .order_by("-opens_at", "pk")
+    )
+
+
+# --- Application history -----------------------------------------------------
+
+
+def _ids_as_text(queryset: QuerySet) -> QuerySet:
+    # AuditEvent.object_id is text (it points at any model), so the ids it
+    # is matched against are cast to text inside the same query.
+    return queryset.annotate(id_text=Cast("pk", CharField())).values("id_text")
+
+
+def application_history(application: Application) -> QuerySet[AuditEvent]:
+    """
+    Every audit event about the application and what hangs off it (its
+    assignments, declarations, scores, decision and award), oldest first,
+    in one query whatever the length of the history.
+    """
+    types = ContentType.objects.get_for_models(
+        Application, Assignment, ConflictDeclaration, Score, Decision, Award
+    )
+    assignments = Assignment.objects.filter(application=application)
+    scope = (
+        Q(content_type=types[Application], object_id=str(application.pk))
+        | Q(content_type=types[Assignment], object_id__in=_ids_as_text(assignments))
+        | Q(
+            content_type=types[ConflictDeclaration],
+            object_id__in=_ids_as_text(
+                ConflictDeclaration.objects.filter(assignment__application=application)
+            ),
+        )
+        | Q(
+            content_type=types[Score],
+            object_id__in=_ids_as_text(Score.objects.filter(assignment__application=application)),
+        )
+        | Q(
+            content_type=types[Decision],
+            object_id__in=_ids_as_text(Decision.objects.filter(application=application)),
+        )
+        | Q(
+            content_type=types[Award],
+            object_id__in=_ids_as_text(Award.objects.filter(application=application)),
+        )
+    )
+    return (
+        AuditEvent.objects.filter(scope)
+        .select_related("actor", "content_type")
         .order_by("at", "pk")
     )
+
+
+VERB_LABELS = {
+    "application_started": "Application started",
+    "application_submitted": "Application submitted",
+    "application_withdrawn": "Application withdrawn",
+    "amount_requested_changed": "Amount requested changed",
+    "screening_passed": "Passed screening",
+    "assessor_assigned": "Assessor assigned",
+    "interest_declared": "Declaration of interest",
+    "scores_submitted": "Scores submitted",
+    "scoring_completed": "Scoring completed",
+    "recommended": "Recommendation made",
+    "recommendation_changed": "Recommendation changed",
+    "approved": "Approved",
+    "rejected": "Not funded",
+    "waitlisted": "Put on the waiting list",
+    "award_offered": "Grant offered",
+    "offer_accepted": "Offer accepted",
+    "offer_declined": "Offer declined",
+    "instalment_scheduled": "Instalment scheduled",
+}
+_STATE_LABELS = {
+    "application": dict(ApplicationStatus.choices),
+    "assignment": dict(AssignmentStatus.choices),
+    "award": dict(AwardStatus.choices),
+}
+# Events recorded against the application that describe an assignment's
+# change of state.
+_ASSIGNMENT_VERBS = {"interest_declared", "scores_submitted"}
+_HIDDEN_DATA = {"before", "after", "reason"}
+
+
+def _state_label(state: str, model: str) -> str:
+    for labels in (_STATE_LABELS.get(model, {}), *_STATE_LABELS.values()):
+        if state in labels:
+            return labels[state]
+    return state
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    about: str
+    what: str
+    change: str
+    reason: str
+    details: tuple[str, ...]
+
+
+_KEY_ORDER = ["status", "recommendation", "amount", "recommended_amount", "approved_amount"]
+
+
+def _ordered(data: dict) -> list[tuple[str, object]]:
+    # PostgreSQL's jsonb keeps keys sorted by length; people read them in
+    # the order a decision is told.
+    rank = {key: position for position, key in enumerate(_KEY_ORDER)}
+    return sorted(data.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+
+
+def _plain(value, key: str = "") -> str:
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{_plain_key(k)}: {_plain(v, k)}" for k, v in _ordered(value) if v not in ("", None)
+        )
+    if "amount" in key or key == "total":
+        try:
+            return f"£{Decimal(str(value)):,.2f}"
+        except ArithmeticError:
+            return str(value)
+    if isinstance(value, str) and value in Recommendation.values:
+        return Recommendation(value).label
+    if isinstance(value, str) and value in ApplicationStatus.values:
+        return ApplicationStatus(value).label
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _plain_key(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def history_entries(application: Application) -> list[HistoryEntry]:
+    """The application's history as an officer reads it: who, when, what, from, to, why."""
+    entries = []
+    for event in application_history(application):
+        model = event.content_type.model
+        states_of = "assignment" if event.verb in _ASSIGNMENT_VERBS else model
+        change = " → ".join(
+            _state_label(state, states_of) for state in (event.from_state, event.to_state) if state
+        )
+        data = event.data or {}
+        details = [
+            f"{_plain_key(k)}: {_plain(v, k)}" for k, v in _ordered(data) if k not in _HIDDEN_DATA
+        ]
+        if data.get("before"):
+            details.append(f"Before: {_plain(data['before'])}")
+        if data.get("after"):
+            details.append(f"After: {_plain(data['after'])}")
+        entries.append(
+            HistoryEntry(
+                at=event.at,
+                actor=event.actor.display_name if event.actor else "The system",
+                about=model.replace("conflictdeclaration", "declaration").capitalize(),
+                what=VERB_LABELS.get(event.verb, _plain_key(event.verb)),
+                change=change,
+                reason=str(data.get("reason") or ""),
+                details=tuple(details),
+            )
+        )
+    return entries

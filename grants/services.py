@@ -6,6 +6,7 @@ the rows it changes, performs the transition, writes an AuditEvent, and
 queues notifications to be sent after commit.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -588,6 +589,73 @@ def _complete_scoring_if_done(*, application: Application, actor: User) -> None:
 # --- Recommendation and decision -------------------------------------------
 
 
+def _recommendation_facts(decision: Decision | None) -> dict | None:
+    """What an audit event records as the recommendation before or after a change."""
+    if decision is None:
+        return None
+    return {
+        "recommendation": decision.recommendation,
+        "amount": decision.recommended_amount,
+        "reason": decision.reason,
+        "feedback": decision.feedback,
+    }
+
+
+def _check_recommendation(
+    *, application: Application, recommendation: str, amount, reason: str, feedback: str
+) -> Decimal | None:
+    """The amount the recommendation commits, or a refusal naming each problem by field."""
+    round = application.round
+    requested = application.amount_requested
+    errors: dict[str, list[str]] = {}
+    if recommendation == Recommendation.FUND_IN_FULL:
+        amount = requested
+        if requested > round.max_award:
+            errors.setdefault("recommendation", []).append(
+                f"The {money(requested)} requested is more than this round's maximum award of "
+                f"{money(round.max_award)}: recommend funding in part instead."
+            )
+    elif recommendation == Recommendation.FUND_IN_PART:
+        if amount is None or amount <= 0:
+            errors.setdefault("amount", []).append("Enter the amount you recommend.")
+        elif amount >= requested:
+            errors.setdefault("amount", []).append(
+                f"A part award must be less than the {money(requested)} requested: "
+                "to award it all, choose fund in full."
+            )
+        elif amount > round.max_award:
+            errors.setdefault("amount", []).append(
+                f"The amount cannot be more than this round's maximum award of "
+                f"{money(round.max_award)}."
+            )
+        elif amount < round.min_award:
+            errors.setdefault("amount", []).append(
+                f"The amount cannot be less than this round's minimum award of "
+                f"{money(round.min_award)}."
+            )
+        if not reason:
+            errors.setdefault("reason", []).append(
+                "Give the reason for funding in part; the applicant is told it."
+            )
+    elif recommendation == Recommendation.DECLINE:
+        amount = None
+        if not reason:
+            errors.setdefault("reason", []).append("Give the reason for declining.")
+        if not feedback:
+            errors.setdefault("feedback", []).append(
+                "Give feedback for the applicant explaining the decision."
+            )
+    elif recommendation == Recommendation.WAITLIST:
+        # If money is released later it is the amount requested, capped by
+        # the round's maximum, that an approver is asked to approve.
+        amount = min(requested, round.max_award)
+    else:
+        errors.setdefault("recommendation", []).append("Choose a recommendation.")
+    if errors:
+        raise ValidationError(errors)
+    return amount
+
+
 @transaction.atomic
 def recommend_application(
     *,
@@ -598,56 +666,61 @@ def recommend_application(
     reason: str = "",
     feedback: str = "",
 ) -> Decision:
+    """
+    Record the officer's recommendation on a scored application, or change
+    it while no approver has decided it. Each recommendation and change is
+    audited with what it was before and after.
+    """
     _require_role(actor, Role.GRANT_OFFICER, message="Only grant officers make recommendations.")
     application = _lock(Application, application.pk)
-    if application.status != ApplicationStatus.SCORED:
-        raise ValidationError("Only a scored application can be recommended.")
-    requested = application.amount_requested
-    if recommendation == Recommendation.FUND_IN_FULL:
-        amount = requested
-    elif recommendation == Recommendation.FUND_IN_PART:
-        if amount is None or amount <= 0:
-            raise ValidationError("Enter the amount you recommend.")
-        if amount >= requested:
+    if application.status not in (ApplicationStatus.SCORED, ApplicationStatus.RECOMMENDED):
+        if application.status in DECIDED_STATES or application.status == ApplicationStatus.WAITLISTED:
             raise ValidationError(
-                f"A part award must be less than the {money(requested)} requested."
+                f"An approver has already decided {application.reference}, so its "
+                "recommendation can no longer be changed."
             )
-        if not reason.strip():
-            raise ValidationError("Give a reason for funding in part.")
-    elif recommendation == Recommendation.DECLINE:
-        amount = None
-        if not feedback.strip():
-            raise ValidationError("Give feedback for the applicant explaining the decision.")
-    elif recommendation == Recommendation.WAITLIST:
-        amount = requested
-    else:
-        raise ValidationError("Choose a recommendation.")
-    decision = Decision.objects.create(
+        raise ValidationError("Only a scored application can be recommended.")
+    reason, feedback = reason.strip(), feedback.strip()
+    amount = _check_recommendation(
         application=application,
         recommendation=recommendation,
-        recommended_amount=amount,
-        reason=reason.strip(),
-        feedback=feedback.strip(),
-        recommended_by=actor,
+        amount=amount,
+        reason=reason,
+        feedback=feedback,
     )
-    application.recommend()
-    application.save()
+    decision = Decision.objects.select_for_update().filter(application=application).first()
+    before = _recommendation_facts(decision)
+    if decision is None:
+        decision = Decision(application=application, recommended_by=actor)
+    decision.recommendation = recommendation
+    decision.recommended_amount = amount
+    decision.reason = reason
+    decision.feedback = feedback
+    decision.recommended_by = actor
+    decision.save()
+    from_state = application.status
+    if application.status == ApplicationStatus.SCORED:
+        application.recommend()
+        application.save()
     record_audit_event(
         actor=actor,
-        verb="recommended",
+        verb="recommendation_changed" if before else "recommended",
         subject=application,
-        from_state=ApplicationStatus.SCORED,
+        from_state=from_state,
         to_state=application.status,
-        data={"recommendation": recommendation, "amount": amount, "reason": reason.strip()},
+        data={"before": before, "after": _recommendation_facts(decision), "reason": reason},
     )
-    for approver in User.objects.filter(groups__name=Role.APPROVER, is_active=True).order_by("pk"):
-        notify_user(
-            kind="recommendation_made",
-            user=approver,
-            about=application,
-            context={"application": application, "decision": decision},
-            key=f"application:{application.pk}:recommended",
-        )
+    if before is None:
+        for approver in User.objects.filter(
+            groups__name=Role.APPROVER, is_active=True
+        ).order_by("pk"):
+            notify_user(
+                kind="recommendation_made",
+                user=approver,
+                about=application,
+                context={"application": application, "decision": decision},
+                key=f"application:{application.pk}:recommended",
+            )
     return decision
 
 
@@ -657,50 +730,73 @@ def committed_in_round(round: Round) -> Decimal:
 
 
 def _check_approver_independent(application: Application, actor: User) -> None:
-    if application.assignments.filter(assessor=actor).exists():
+    if selectors.excluding_assignments(actor).filter(application=application).exists():
         raise PermissionDenied(
-            "You assessed or declared an interest in this application, so you cannot decide it."
+            f"You scored or declared a conflict of interest in {application.reference}, "
+            "so you cannot decide it: another approver must."
         )
 
 
-@transaction.atomic
-def approve_application(
-    *, application: Application, actor: User, amount: Decimal, now: datetime | None = None
+def _decision_facts(application: Application, decision: Decision) -> dict:
+    return {
+        "status": application.status,
+        "recommendation": decision.recommendation,
+        "recommended_amount": decision.recommended_amount,
+        "approved_amount": decision.approved_amount,
+    }
+
+
+def _approve_locked(
+    *,
+    round: Round,
+    application: Application,
+    actor: User,
+    amount: Decimal | None,
+    reason: str,
+    now: datetime,
 ) -> Award:
-    """
-    Approve a recommended (or waitlisted) application and offer the award.
-    The round row is locked first so that two approvers acting at the same
-    instant are serialised and the budget can never be overspent.
-    """
-    _require_role(actor, Role.APPROVER, message="Only approvers decide applications.")
-    now = now or timezone.now()
-    round = _lock(Round, application.round_id)
+    """Approve one application; the caller holds the lock on the round's row."""
     application = _lock(Application, application.pk)
+    if application.round_id != round.pk:
+        raise ValidationError(f"{application.reference} is not in {round.name}.")
     _check_approver_independent(application, actor)
-    if application.status not in (ApplicationStatus.RECOMMENDED, ApplicationStatus.WAITLISTED):
-        raise ValidationError("This application is not waiting for a decision.")
+    if application.status not in selectors.AWAITING_DECISION_STATES:
+        raise ValidationError(f"{application.reference} is not waiting for a decision.")
     if amount is None or amount <= 0:
-        raise ValidationError("Enter the amount to award.")
+        raise ValidationError({"amount": "Enter the amount to award."})
     if amount > application.amount_requested:
         raise ValidationError(
-            f"The award cannot be more than the {money(application.amount_requested)} requested."
+            {
+                "amount": f"The award cannot be more than the "
+                f"{money(application.amount_requested)} requested."
+            }
         )
     if amount > round.max_award:
         raise ValidationError(
-            f"The award cannot be more than this round's maximum of {money(round.max_award)}."
+            {
+                "amount": "The award cannot be more than this round's maximum of "
+                f"{money(round.max_award)}."
+            }
         )
-    remaining = round.budget - committed_in_round(round)
+    if amount < round.min_award:
+        raise ValidationError(
+            {
+                "amount": "The award cannot be less than this round's minimum of "
+                f"{money(round.min_award)}."
+            }
+        )
+    remaining = selectors.budget_remaining(round)
     if amount > remaining:
         raise ValidationError(
             f"Awarding {money(amount)} would exceed the round's budget: "
             f"only {money(remaining)} of {money(round.budget)} remains."
         )
-    decision = application.decision
+    decision = Decision.objects.select_for_update().get(application=application)
+    before = _decision_facts(application, decision)
     decision.approved_amount = amount
     decision.decided_by = actor
     decision.decided_at = now
     decision.save()
-    before = application.status
     application.approve()
     application.save()
     award = Award.objects.create(
@@ -710,14 +806,19 @@ def approve_application(
         offered_at=now,
         conditions=_standard_conditions(application),
     )
-    create_instalment_schedule(award=award, actor=actor)
     record_audit_event(
         actor=actor,
         verb="approved",
         subject=application,
-        from_state=before,
+        from_state=before["status"],
         to_state=application.status,
-        data={"amount": amount, "award": award.pk},
+        data={
+            "before": before,
+            "after": _decision_facts(application, decision),
+            "amount": amount,
+            "award": award.pk,
+            "reason": reason,
+        },
     )
     record_audit_event(
         actor=actor,
@@ -726,36 +827,154 @@ def approve_application(
         to_state=award.status,
         data={"amount": amount},
     )
+    # After the decision's own events, so the history reads in the order
+    # a person would tell it: approved, offered, then the payments planned.
+    create_instalment_schedule(award=award, actor=actor)
+    in_part = amount < application.amount_requested
     notify_organisation(
-        kind="award_offered",
+        kind="award_offered_in_part" if in_part else "award_offered",
         organisation=application.organisation,
         about=award,
-        context={"application": application, "award": award},
+        context={"application": application, "award": award, "decision": decision},
         key=f"award:{award.pk}:offered",
     )
     return award
 
 
-def _standard_conditions(application: Application) -> str:
-    return (
-        "The grant must be spent on the project described in application "
-        f"{application.reference}. Any money not spent on it must be repaid. "
-        "You must send the monitoring returns the council asks for, and tell the "
-        "council straight away about any change to the project."
+@transaction.atomic
+def approve_application(
+    *,
+    application: Application,
+    actor: User,
+    amount: Decimal,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Award:
+    """
+    Approve a recommended (or waitlisted) application and offer the award.
+    The round row is locked first so that two approvers acting at the same
+    instant are serialised and the budget can never be overspent.
+    """
+    _require_role(actor, Role.APPROVER, message="Only approvers decide applications.")
+    round = _lock(Round, application.round_id)
+    return _approve_locked(
+        round=round,
+        application=application,
+        actor=actor,
+        amount=amount,
+        reason=reason.strip(),
+        now=now or timezone.now(),
     )
+
+
+@dataclass(frozen=True)
+class BulkApproval:
+    approved: list[Award]
+    # Why the first refused application was refused; it and the rest of
+    # the selection (`not_approved`) were left undecided.
+    refusal: str = ""
+    not_approved: tuple[Application, ...] = ()
+
+    @property
+    def total(self) -> Decimal:
+        return sum((award.amount for award in self.approved), Decimal("0.00"))
+
+
+@transaction.atomic
+def approve_applications(
+    *, round: Round, application_ids: list[int], actor: User, now: datetime | None = None
+) -> BulkApproval:
+    """
+    Approve the selected applications at their recommended amounts, best
+    ranked first, and stop at the first that cannot be approved (usually
+    because it does not fit the remaining budget): it and the rest are left
+    undecided and named in the refusal. Those approved before it stay
+    approved. The round is locked once for the whole batch.
+    """
+    _require_role(actor, Role.APPROVER, message="Only approvers decide applications.")
+    now = now or timezone.now()
+    round = _lock(Round, round.pk)
+    selected = list(
+        selectors.ranked_applications(round, statuses=selectors.AWAITING_DECISION_STATES).filter(
+            pk__in=application_ids
+        )
+    )
+    if not selected or len(selected) != len(set(application_ids)):
+        raise ValidationError(
+            "Select applications in this round that are waiting for a decision."
+        )
+    approved: list[Award] = []
+    for position, application in enumerate(selected):
+        decision = application.decision
+        try:
+            if decision.recommendation == Recommendation.DECLINE:
+                raise ValidationError(
+                    f"{application.reference} was recommended for declining: "
+                    "decide it on its own page."
+                )
+            with transaction.atomic():
+                approved.append(
+                    _approve_locked(
+                        round=round,
+                        application=application,
+                        actor=actor,
+                        amount=decision.recommended_amount,
+                        reason="Approved with others from the list of recommendations.",
+                        now=now,
+                    )
+                )
+        except (ValidationError, PermissionDenied) as error:
+            message = " ".join(
+                error.messages if isinstance(error, ValidationError) else [str(error)]
+            )
+            remaining = selectors.budget_remaining(round)
+            rest = selected[position + 1 :]
+            refusal = (
+                f"{application.reference} ({money(decision.recommended_amount or 0)}) was not "
+                f"approved: {message} The round has {money(remaining)} left."
+            )
+            if rest:
+                refusal += (
+                    f" The {len(rest)} selected after it "
+                    f"({', '.join(a.reference for a in rest)}) were not approved either."
+                )
+            return BulkApproval(approved=approved, refusal=refusal, not_approved=(application, *rest))
+    return BulkApproval(approved=approved)
 
 
 @transaction.atomic
 def decline_application(
-    *, application: Application, actor: User, waitlist: bool = False
+    *,
+    application: Application,
+    actor: User,
+    waitlist: bool = False,
+    feedback: str = "",
+    reason: str = "",
 ) -> Application:
-    """Decide against funding now: reject, or keep on the waiting list."""
+    """
+    Decide against funding now: reject (from the recommendation or the
+    waiting list), or keep on the waiting list. The applicant is always told
+    why, so rejecting needs feedback: the officer's, or the approver's own.
+    """
     _require_role(actor, Role.APPROVER, message="Only approvers decide applications.")
     application = _lock(Application, application.pk)
     _check_approver_independent(application, actor)
-    if application.status != ApplicationStatus.RECOMMENDED:
-        raise ValidationError("This application is not waiting for a decision.")
-    decision = application.decision
+    allowed = (
+        [ApplicationStatus.RECOMMENDED]
+        if waitlist
+        else [ApplicationStatus.RECOMMENDED, ApplicationStatus.WAITLISTED]
+    )
+    if application.status not in allowed:
+        raise ValidationError(f"{application.reference} is not waiting for that decision.")
+    decision = Decision.objects.select_for_update().get(application=application)
+    before = _decision_facts(application, decision)
+    feedback = feedback.strip()
+    if feedback:
+        decision.feedback = feedback
+    if not waitlist and not decision.feedback:
+        raise ValidationError(
+            {"feedback": "Give feedback for the applicant explaining why it is not funded."}
+        )
     decision.decided_by = actor
     decision.decided_at = timezone.now()
     decision.save()
@@ -768,8 +987,14 @@ def decline_application(
         actor=actor,
         verb="waitlisted" if waitlist else "rejected",
         subject=application,
-        from_state=ApplicationStatus.RECOMMENDED,
+        from_state=before["status"],
         to_state=application.status,
+        data={
+            "before": before,
+            "after": _decision_facts(application, decision),
+            "feedback": decision.feedback,
+            "reason": reason.strip(),
+        },
     )
     notify_organisation(
         kind="application_waitlisted" if waitlist else "application_rejected",
@@ -779,6 +1004,15 @@ def decline_application(
         key=f"application:{application.pk}:{application.status}",
     )
     return application
+
+
+def _standard_conditions(application: Application) -> str:
+    return (
+        "The grant must be spent on the project described in application "
+        f"{application.reference}. Any money not spent on it must be repaid. "
+        "You must send the monitoring returns the council asks for, and tell the "
+        "council straight away about any change to the project."
+    )
 
 
 @transaction.atomic

@@ -75,7 +75,14 @@ urlpatterns = [
     ),
     path("staff/applications/<int:pk>/screen/", views.ScreenView.as_view(), name="screen"),
     path("staff/applications/<int:pk>/assign/", views.AssignView.as_view(), name="assign"),
+    # Ranking, recommendations and history
+    path("staff/rounds/<int:pk>/ranking/", views.RankingView.as_view(), name="ranking"),
     path("staff/applications/<int:pk>/recommend/", views.RecommendView.as_view(), name="recommend"),
+    path(
+        "staff/applications/<int:pk>/history/",
+        views.ApplicationHistoryView.as_view(),
+        name="application_history",
+    ),
     # Assisted digital: officers enter applications for groups
     path("staff/assisted/", views.AssistedListView.as_view(), name="assisted"),
     path("staff/assisted/start/", views.AssistedStartView.as_view(), name="assisted_start"),
@@ -91,4 +98,9 @@ urlpatterns = [
     # Approvers
     path("decisions/", views.ApproverQueueView.as_view(), name="approver_queue"),
     path("decisions/<int:pk>/", views.DecideView.as_view(), name="decide"),
+    path(
+        "decisions/rounds/<int:pk>/approve/",
+        views.BulkApproveView.as_view(),
+        name="approve_selected",
+    ),
 ]

@@ -64,7 +64,13 @@ from .forms import (
     outcome_themes,
 )
 from .keep import RESTORED_MESSAGE, keep_posted_answers, take_kept_answers
-from .models import OPEN_APPLICATION_STATES, Application, ApplicationStatus, AssignmentStatus
+from .models import (
+    OPEN_APPLICATION_STATES,
+    Application,
+    ApplicationStatus,
+    AssignmentStatus,
+    Recommendation,
+)
 from .permissions import can_edit_application, can_edit_for_organisation, is_member
 
 # --- Applicants ---------------------------------------------------------------
@@ -900,7 +906,6 @@ class OfficerApplicationView(OfficerRequiredMixin, TemplateView):
             "assignments": application.assignments.select_related(
                 "assessor", "declaration"
             ).prefetch_related("scores__criterion"),
-            "history": selectors.application_history(application),
             "summary": selectors.application_summary(application),
             "decision": getattr(application, "decision", None),
             "award": getattr(application, "award", None),
@@ -960,29 +965,6 @@ class AssignView(OfficerActionView):
             application=application, assessor=assessor, actor=self.request.user
         )
         return f"{assessor.display_name} has been asked to score this application."
-
-
-class RecommendView(OfficerActionView):
-    def act(self, application):
-        form = RecommendationForm(self.request.POST)
-        if not form.is_valid():
-            self.form_context = {"recommend_form": form}
-            return None
-        data = form.cleaned_data
-        try:
-            services.recommend_application(
-                application=application,
-                actor=self.request.user,
-                recommendation=data["recommendation"],
-                amount=data["amount"],
-                reason=data["reason"],
-                feedback=data["feedback"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            self.form_context = {"recommend_form": form}
-            return None
-        return "Your recommendation has been sent to the approvers."
 
 
 # --- Assessors ----------------------------------------------------------------
@@ -1099,14 +1081,218 @@ class ScoreView(AssessorAssignmentMixin, FormView):
         return redirect("grants:score", pk=self.get_assignment().pk)
 
 
+# --- Ranking and recommendations (grant officers) ---------------------------
+
+
+def _show_service_errors(form, error: ValidationError) -> None:
+    """A refusal about one field goes beside that field; the rest above the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        add_service_errors(form, error)
+
+
+class RankingView(OfficerRequiredMixin, TemplateView):
+    """The round's scored applications best first, against the budget left."""
+
+    template_name = "grants/ranking.html"
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        round = get_object_or_404(Round.objects.select_related("programme"), pk=kwargs["pk"])
+        sort = self.request.GET.get("sort")
+        if sort not in selectors.RANKING_SORTS:
+            sort = "rank"
+        ranked = selectors.ranked_applications(round).order_by(*selectors.RANKING_SORTS[sort])
+        page = Paginator(ranked, self.paginate_by).get_page(self.request.GET.get("page"))
+        remaining = selectors.budget_remaining(round)
+        return super().get_context_data(
+            round=round,
+            page=page,
+            rows=selectors.mark_budget_line(page.object_list, remaining=remaining),
+            sort=sort,
+            in_rank_order=sort == "rank",
+            approved=round.budget - remaining,
+            remaining=remaining,
+            **kwargs,
+        )
+
+
+class RecommendView(OfficerRequiredMixin, FormView):
+    """Make or change the recommendation on a scored application until it is decided."""
+
+    template_name = "grants/recommend.html"
+    form_class = RecommendationForm
+
+    def get_application(self) -> Application:
+        if not hasattr(self, "_application"):
+            self._application = get_object_or_404(
+                Application.objects.filter(status__in=selectors.RANKED_STATES)
+                .select_related("round__programme", "organisation", "decision")
+                .annotate(final_score=selectors.final_score_expression()),
+                pk=self.kwargs["pk"],
+            )
+        return self._application
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if getattr(self.get_application(), "decision", None) is not None:
+            kwargs["submit_label"] = "Change recommendation"
+        return kwargs
+
+    def get_initial(self):
+        decision = getattr(self.get_application(), "decision", None)
+        if decision is None:
+            return {}
+        return {
+            "recommendation": decision.recommendation,
+            "amount": decision.recommended_amount
+            if decision.recommendation == Recommendation.FUND_IN_PART
+            else None,
+            "reason": decision.reason,
+            "feedback": decision.feedback,
+        }
+
+    def get_context_data(self, **kwargs):
+        application = self.get_application()
+        return super().get_context_data(
+            application=application,
+            round=application.round,
+            decision=getattr(application, "decision", None),
+            can_recommend=application.status
+            in (ApplicationStatus.SCORED, ApplicationStatus.RECOMMENDED),
+            remaining=selectors.budget_remaining(application.round),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        application = self.get_application()
+        data = form.cleaned_data
+        try:
+            services.recommend_application(
+                application=application,
+                actor=self.request.user,
+                recommendation=data["recommendation"],
+                amount=data["amount"],
+                reason=data["reason"],
+                feedback=data["feedback"],
+            )
+        except ValidationError as error:
+            _show_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, f"Your recommendation on {application.reference} has been saved."
+        )
+        return redirect("grants:ranking", pk=application.round_id)
+
+
+class ApplicationHistoryView(OfficerRequiredMixin, TemplateView):
+    """Everything that has happened to an application, oldest first, on one page."""
+
+    template_name = "grants/history.html"
+
+    def get_context_data(self, **kwargs):
+        application = get_object_or_404(
+            Application.objects.exclude(status=ApplicationStatus.DRAFT).select_related(
+                "round__programme", "organisation"
+            ),
+            pk=kwargs["pk"],
+        )
+        return super().get_context_data(
+            application=application, entries=selectors.history_entries(application), **kwargs
+        )
+
+
 # --- Approvers ----------------------------------------------------------------
 
 
 class ApproverQueueView(ApproverRequiredMixin, TemplateView):
+    """Recommendations waiting for a decision, one round at a time, best ranked first."""
+
     template_name = "grants/approver_queue.html"
+    paginate_by = 50
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(applications=selectors.awaiting_decision(), **kwargs)
+        rounds = list(selectors.rounds_awaiting_decision())
+        chosen = self.request.GET.get("round", "")
+        round = next((r for r in rounds if str(r.pk) == chosen), rounds[0] if rounds else None)
+        context = {"rounds": rounds, "round": round}
+        if round is not None:
+            page = Paginator(
+                selectors.awaiting_decision(round, approver=self.request.user), self.paginate_by
+            ).get_page(self.request.GET.get("page"))
+            remaining = selectors.budget_remaining(round)
+            context.update(
+                page=page,
+                rows=selectors.mark_budget_line(page.object_list, remaining=remaining),
+                remaining=remaining,
+            )
+        return super().get_context_data(**context, **kwargs)
+
+
+def _selected_ids(request) -> list[int]:
+    ids = []
+    for value in request.POST.getlist("application"):
+        try:
+            ids.append(int(value))
+        except ValueError:
+            continue
+    return ids
+
+
+class BulkApproveView(ApproverRequiredMixin, TemplateView):
+    """
+    Approve ticked applications at their recommended amounts. The first POST
+    (from the queue) shows what was ticked and its total; the second, with
+    `confirm`, approves them in rank order until the budget runs out.
+    """
+
+    template_name = "grants/approve_selected.html"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        round = get_object_or_404(Round.objects.select_related("programme"), pk=kwargs["pk"])
+        queue = f"{reverse('grants:approver_queue')}?round={round.pk}"
+        ids = _selected_ids(request)
+        if not ids:
+            messages.error(request, "Select at least one application to approve.")
+            return redirect(queue)
+        if "confirm" not in request.POST:
+            rows = list(
+                selectors.awaiting_decision(round, approver=request.user).filter(pk__in=ids)
+            )
+            if not rows:
+                messages.error(
+                    request, "Select applications in this round that are waiting for a decision."
+                )
+                return redirect(queue)
+            remaining = selectors.budget_remaining(round)
+            total = sum(
+                (row.decision.recommended_amount or Decimal("0") for row in rows), Decimal("0.00")
+            )
+            return self.render_to_response(
+                self.get_context_data(
+                    round=round, rows=rows, total=total, remaining=remaining, fits=total <= remaining
+                )
+            )
+        try:
+            result = services.approve_applications(
+                round=round, application_ids=ids, actor=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(queue)
+        if result.approved:
+            count = len(result.approved)
+            messages.success(
+                request,
+                f"{count} application{'s' if count != 1 else ''} approved, totalling "
+                f"£{result.total:,.2f}. The offers have been sent.",
+            )
+        if result.refusal:
+            messages.error(request, result.refusal)
+        return redirect(queue)
 
 
 class DecideView(ApproverRequiredMixin, FormView):
@@ -1116,7 +1302,7 @@ class DecideView(ApproverRequiredMixin, FormView):
     def get_application(self):
         if not hasattr(self, "_application"):
             self._application = get_object_or_404(
-                selectors.awaiting_decision(), pk=self.kwargs["pk"]
+                selectors.awaiting_decision(approver=self.request.user), pk=self.kwargs["pk"]
             )
         return self._application
 
@@ -1125,12 +1311,11 @@ class DecideView(ApproverRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         application = self.get_application()
-        round = selectors.round_with_budget(application.round_id)
         return super().get_context_data(
             application=application,
             decision=application.decision,
-            round=round,
-            remaining=round.budget - round.committed,
+            round=application.round,
+            remaining=selectors.budget_remaining(application.round),
             **kwargs,
         )
 
@@ -1143,6 +1328,7 @@ class DecideView(ApproverRequiredMixin, FormView):
                     application=application,
                     actor=self.request.user,
                     amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
                 )
                 message = f"{application.reference} is approved and the offer has been sent."
             else:
@@ -1150,10 +1336,12 @@ class DecideView(ApproverRequiredMixin, FormView):
                     application=application,
                     actor=self.request.user,
                     waitlist=choice == "waitlist",
+                    feedback=form.cleaned_data["feedback"],
+                    reason=form.cleaned_data["reason"],
                 )
                 message = f"Your decision on {application.reference} has been recorded."
         except ValidationError as error:
-            add_service_errors(form, error)
+            _show_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, message)
-        return redirect(reverse("grants:approver_queue"))
+        return redirect(f"{reverse('grants:approver_queue')}?round={application.round_id}")
