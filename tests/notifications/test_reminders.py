@@ -249,7 +249,7 @@ def test_grant_officers_get_one_weekly_list_of_overdue_returns(make_user, django
     assert body.index(late.award.application.reference) < body.index(later.award.application.reference)
     assert "due 1 May 2026, 31 days overdue" in body
     assert "(changes requested, not yet sent back)" in body
-    assert f"/staff/applications/{late.award.application.pk}/" in body
+    assert f"/staff/monitoring/{late.pk}/" in body
 
     assert run("monitoring_digest", monday + timedelta(days=7)) == ["monitoring_overdue_digest"] * 2
 
