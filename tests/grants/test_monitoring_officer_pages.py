@@ -119,3 +119,16 @@ def test_applicants_cannot_see_officer_lists(make_user, client_as):
     applicant = client_as(make_user(Role.APPLICANT))
     assert applicant.get(reverse("grants:monitoring_returns")).status_code == 403
     assert applicant.get(reverse("grants:monitoring_summary")).status_code == 403
+
+
+def test_an_administrator_sets_a_rounds_monitoring_rule_in_the_admin(make_user, client_as):
+    round = RoundFactory()
+    # Model permissions in the admin are Django's; a superuser holds them all.
+    admin = client_as(make_user(Role.ADMINISTRATOR, is_superuser=True))
+    response = admin.post(
+        reverse("admin:grants_monitoringrule_add"),
+        {"round": round.pk, "end_of_grant_weeks": 6, "interim_threshold": "8000.00",
+         "interim_months": 6, "opens_days_before": 21},
+    )
+    assert response.status_code == 302
+    assert round.monitoring_rule.end_of_grant_weeks == 6
