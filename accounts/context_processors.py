@@ -7,6 +7,7 @@ NAVIGATION = [
     ("Your applications", "grants:dashboard", {Role.APPLICANT}),
     ("Funding rounds", "rounds:list", {Role.APPLICANT}),
     ("Applications", "grants:officer_home", {Role.GRANT_OFFICER, Role.ADMINISTRATOR}),
+    ("Monitoring", "grants:monitoring_returns", {Role.GRANT_OFFICER, Role.ADMINISTRATOR}),
     ("Scoring", "grants:assessor_queue", {Role.ASSESSOR}),
     ("Decisions", "grants:approver_queue", {Role.APPROVER}),
     ("Grant offers", "payments:offer_list", {Role.GRANT_OFFICER}),

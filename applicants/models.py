@@ -58,6 +58,8 @@ class Organisation(models.Model):
         help_text="When the organisation last changed its bank details. A change clears "
         "bank_details_verified_at, so nothing is paid until finance checks them again.",
     )
+    # "Tell us when a new round opens" (notifications.services.notify_round_opened).
+    notify_new_rounds = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     # What the organisation tells us about itself (bank details are separate,
@@ -144,6 +146,10 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=MembershipRole.choices)
+    # Reminders and news about the organisation's grants by email. Owners
+    # still receive essential messages (decisions, offers, payments, requests
+    # for changes) when this is off; see notifications.services.
+    receives_notifications = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

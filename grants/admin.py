@@ -7,7 +7,7 @@ from django.contrib import admin
 
 from accounts.admin import ReadOnlyAdmin
 
-from .models import Application, Assignment, Award, MonitoringReturn
+from .models import Application, Assignment, Award, MonitoringReturn, MonitoringRule
 
 
 @admin.register(Application)
@@ -34,5 +34,18 @@ class AwardAdmin(ReadOnlyAdmin):
 
 @admin.register(MonitoringReturn)
 class MonitoringReturnAdmin(ReadOnlyAdmin):
-    list_display = ["award", "period", "due", "status"]
-    list_filter = ["status"]
+    list_display = ["award", "kind", "period", "due", "status", "accepted_at"]
+    list_filter = ["status", "kind"]
+
+
+@admin.register(MonitoringRule)
+class MonitoringRuleAdmin(admin.ModelAdmin):
+    """
+    A round's reporting rule is configuration, like the round itself: set
+    before awards are accepted. Changing it later does not move returns
+    already scheduled (scheduling happens once, on acceptance).
+    """
+
+    list_display = ["round", "end_of_grant_weeks", "interim_threshold", "interim_months",
+                    "opens_days_before"]
+    list_select_related = ["round__programme"]

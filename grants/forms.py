@@ -26,7 +26,7 @@ from config.formfields import MoneyField
 from rounds.models import Outcome
 
 from .eligibility import Answers, long_date, pounds
-from .models import AttachmentKind, BasedIn, EntryChannel, Recommendation
+from .models import AttachmentKind, BasedIn, EntryChannel, FinancialOutlook, Recommendation
 
 
 class ProjectDateField(DateInputField):
@@ -949,3 +949,302 @@ class DecisionForm(forms.Form):
         if cleaned.get("decision") == "approve" and missing:
             self.add_error("amount", "Enter the amount to award")
         return cleaned
+
+
+# --- Monitoring returns -------------------------------------------------------
+
+
+def _count_field(label: str, noun: str, **kwargs) -> PeopleCountField:
+    return PeopleCountField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=10_000_000,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+        error_messages={
+            "invalid": f"Enter the number of {noun} as a whole number, like 12",
+            "min_value": f"Enter the number of {noun} as a whole number, like 12",
+            "max_value": f"Enter a number of {noun} smaller than 10,000,000",
+        },
+        **kwargs,
+    )
+
+
+class ReturnSectionForm(forms.Form):
+    """A section of a monitoring return: every answer optional, so part of it always saves."""
+
+    def __init__(self, *args, monitoring_return, content=None, **kwargs):
+        self.monitoring_return = monitoring_return
+        self.content = content
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+
+    def data_to_save(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class ActivitiesForm(ReturnSectionForm):
+    activities = forms.CharField(
+        label="What activities did you deliver?",
+        required=False,
+        max_length=5000,
+        help_text="What you did with the grant: sessions, events, services, and how often.",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"max_length": "This must be 5,000 characters or fewer"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            Field.textarea("activities", rows=8, max_characters=5000), save_buttons()
+        )
+
+
+class PeopleForm(ReturnSectionForm):
+    people_children = _count_field("Children and young people", "children and young people")
+    people_older = _count_field("Older people", "older people")
+    people_disabled = _count_field("Disabled people", "disabled people")
+    people_other = _count_field("Other people", "other people")
+    volunteers = _count_field(
+        "How many volunteers helped?", "volunteers",
+        help_text="Count each person once, however many times they helped.",
+    )
+    volunteer_hours = _count_field(
+        "How many hours did volunteers give in total?", "volunteer hours",
+        help_text="An estimate is fine, for example 6 volunteers × 3 hours × 20 weeks = 360.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            Fieldset(
+                HTML(
+                    '<p class="govuk-hint">Count each person once, in the group that fits '
+                    "best. Enter 0 for a group you did not reach.</p>"
+                ),
+                Field.text("people_children", field_width=10),
+                Field.text("people_older", field_width=10),
+                Field.text("people_disabled", field_width=10),
+                Field.text("people_other", field_width=10),
+                legend="How many people did the project reach?",
+                legend_size=Size.MEDIUM,
+            ),
+            Fieldset(
+                Field.text("volunteers", field_width=10),
+                Field.text("volunteer_hours", field_width=10),
+                legend="Volunteers",
+                legend_size=Size.MEDIUM,
+            ),
+            save_buttons(),
+        )
+
+
+class SpendForm(ReturnSectionForm):
+    """
+    What was spent on each budget line of the application, with an
+    explanation for any line more than 10% over or under. The explanation
+    is demanded when the group continues; "come back later" saves without it.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        layout = []
+        for item in self.content.spend:
+            line = item.line
+            spent, explanation = f"spent_{line.pk}", f"explanation_{line.pk}"
+            self.fields[spent] = MoneyField(
+                label=f"Spent on {line.item}",
+                required=False,
+                widget=forms.TextInput,
+                label_noun=f"the amount spent on {line.item}",
+                help_text=f"You planned to spend £{line.amount:,.2f}.",
+            )
+            self.fields[explanation] = forms.CharField(
+                label="Explain the difference (if more than 10% over or under)",
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                error_messages={"max_length": "The explanation must be 2,000 characters or fewer"},
+            )
+            self.initial.setdefault(spent, item.spent)
+            self.initial.setdefault(explanation, item.explanation)
+            layout.append(
+                Fieldset(
+                    Field.text(spent, field_width=10),
+                    Field.textarea(explanation, rows=3),
+                    legend=line.item,
+                    legend_size=Size.SMALL,
+                )
+            )
+        self.helper.layout = Layout(*layout, save_buttons())
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.data.get("continue") is None:
+            return cleaned
+        from .selectors import variance_needs_explaining
+
+        for item in self.content.spend:
+            line = item.line
+            spent = cleaned.get(f"spent_{line.pk}")
+            explanation = (cleaned.get(f"explanation_{line.pk}") or "").strip()
+            if variance_needs_explaining(planned=line.amount, spent=spent) and not explanation:
+                self.add_error(
+                    f"explanation_{line.pk}",
+                    f"Explain why you spent £{spent:,.2f} on {line.item} rather than "
+                    f"the £{line.amount:,.2f} planned",
+                )
+        return cleaned
+
+    def data_to_save(self) -> dict:
+        spend = {}
+        for item in self.content.spend:
+            line = item.line
+            spent = self.cleaned_data.get(f"spent_{line.pk}")
+            spend[str(line.pk)] = {
+                "spent": None if spent is None else str(spent),
+                "explanation": (self.cleaned_data.get(f"explanation_{line.pk}") or "").strip(),
+            }
+        return {"spend": spend}
+
+
+class ReturnOutcomesForm(ReturnSectionForm):
+    """What was achieved towards each Strategic Plan outcome the award is tagged with."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for outcome, text in self.content.outcomes:
+            name = f"outcome_{outcome.pk}"
+            self.fields[name] = forms.CharField(
+                label=f"{outcome.code} {outcome.title}",
+                required=False,
+                max_length=3000,
+                widget=forms.Textarea(attrs={"rows": 4}),
+                help_text="What difference did the project make towards this outcome?",
+                error_messages={"max_length": "This must be 3,000 characters or fewer"},
+            )
+            self.initial.setdefault(name, text)
+        self.helper.layout = Layout(
+            *(Field.textarea(name, rows=4) for name in self.fields), save_buttons()
+        )
+
+    def data_to_save(self) -> dict:
+        return {
+            "outcomes": {
+                name.removeprefix("outcome_"): value.strip()
+                for name, value in self.cleaned_data.items()
+            }
+        }
+
+
+class StoryForm(ReturnSectionForm):
+    case_study = forms.CharField(
+        label="Case study",
+        required=False,
+        max_length=3000,
+        help_text="Tell us about one person or group the project helped and what changed for "
+        "them. Do not use their real name.",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"max_length": "The case study must be 3,000 characters or fewer"},
+    )
+    challenges = forms.CharField(
+        label="What challenges does your organisation face, now and in the next year?",
+        required=False,
+        max_length=3000,
+        help_text="For example money, volunteers, premises or demand for your services.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"max_length": "This must be 3,000 characters or fewer"},
+    )
+    financially_viable = forms.ChoiceField(
+        label="Do you expect your organisation to remain financially viable for the next year?",
+        required=False,
+        choices=FinancialOutlook.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose yes, not sure or no"},
+    )
+    viability_notes = forms.CharField(
+        label="Anything you want to tell us about your finances (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "This must be 2,000 characters or fewer"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            Field.textarea("case_study", rows=6, max_characters=3000),
+            Field.textarea("challenges", rows=5, max_characters=3000),
+            Field.radios("financially_viable", legend_size=Size.SMALL, inline=True),
+            Field.textarea("viability_notes", rows=3),
+            save_buttons(),
+        )
+
+
+class ReturnFileForm(AttachmentForm):
+    """AttachmentForm's checked file field, without the kind (a return's files are all one kind)."""
+
+    kind = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field("file"), Submit("upload", "Upload file", css_class="govuk-button--secondary")
+        )
+
+
+class ReviewReturnForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Your review",
+        choices=[
+            ("accept", "Accept the return"),
+            ("changes", "Ask the group to change it"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to accept the return or ask for changes"},
+    )
+    comments = forms.CharField(
+        label="Comments for the group",
+        required=False,
+        max_length=3000,
+        help_text="Needed when you ask for changes: say what to change. The group is emailed "
+        "these comments.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": "Comments must be 3,000 characters or fewer"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.radios("outcome", legend_size=Size.MEDIUM),
+            Field.textarea("comments", rows=4),
+            Submit("review", "Confirm review"),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outcome") == "changes" and not (cleaned.get("comments") or "").strip():
+            self.add_error("comments", "Say what the group needs to change")
+        return cleaned
+
+
+class CaseOfficerForm(forms.Form):
+    officer = forms.ModelChoiceField(
+        label="Case officer",
+        queryset=None,
+        required=False,
+        empty_label="Nobody",
+        error_messages={"invalid_choice": "Choose a grant officer from the list"},
+    )
+
+    def __init__(self, *args, officers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = officers
+        self.fields["officer"].label_from_instance = lambda user: user.display_name
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.select("officer"),
+            Submit("assign", "Save case officer", css_class="govuk-button--secondary"),
+        )

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from applicants.choices import District
@@ -110,6 +111,11 @@ class Application(FSMModelMixin, models.Model):
     serves_leicestershire = models.BooleanField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(blank=True)
+    # The grant officer who looks after the application once funded: their
+    # monitoring lists and weekly overdue digest follow it.
+    case_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -439,16 +445,71 @@ class MonitoringStatus(models.TextChoices):
 SENT_MONITORING_STATES = [MonitoringStatus.SUBMITTED, MonitoringStatus.ACCEPTED]
 
 
+class ReturnKind(models.TextChoices):
+    INTERIM = "interim", "Six-month interim"
+    END_OF_GRANT = "end_of_grant", "End of grant"
+
+
+class FinancialOutlook(models.TextChoices):
+    YES = "yes", "Yes"
+    UNSURE = "unsure", "Not sure"
+    NO = "no", "No"
+
+
 class MonitoringReturn(FSMModelMixin, models.Model):
+    """
+    One report a funded group owes. The figures the council adds up for its
+    Strategic Plan measures (people reached by group, volunteers, volunteer
+    hours, financial viability, challenges) are columns, so round and
+    financial-year totals are database sums. Everything read only with the
+    return itself (activities, spend per budget line, outcomes achieved per
+    outcome, the case study) is in `answers`: its shape follows the
+    application's own budget lines and outcomes, which differ per award.
+    """
+
     award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="monitoring_returns")
+    # Database defaults too, so that bulk loads (bench/datagen.py) that do
+    # not name the newer columns still insert.
+    kind = models.CharField(
+        max_length=20, choices=ReturnKind.choices, default=ReturnKind.END_OF_GRANT,
+        db_default=ReturnKind.END_OF_GRANT,
+    )
     due = models.DateField(db_index=True)
+    # When the group may start the return (scheduled -> due); null for
+    # returns scheduled before the rules existed, which open at once.
+    opens_on = models.DateField(null=True, blank=True, db_index=True)
     period = models.CharField(max_length=100, help_text="For example 'End of grant'.")
     answers = models.JSONField(default=dict, blank=True)
+    people_children = models.PositiveIntegerField(null=True, blank=True)
+    people_older = models.PositiveIntegerField(null=True, blank=True)
+    people_disabled = models.PositiveIntegerField(null=True, blank=True)
+    people_other = models.PositiveIntegerField(null=True, blank=True)
+    volunteers = models.PositiveIntegerField(null=True, blank=True)
+    volunteer_hours = models.PositiveIntegerField(null=True, blank=True)
+    challenges = models.TextField(blank=True, default="", db_default="")
+    financially_viable = models.CharField(
+        max_length=10, choices=FinancialOutlook.choices, blank=True, default="", db_default=""
+    )
     status = FSMField(default=MonitoringStatus.SCHEDULED, choices=MonitoringStatus.choices, protected=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Set once, when an officer accepts; payments read these to release an
+    # instalment that waits for the return.
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    PEOPLE_FIELDS = ("people_children", "people_older", "people_disabled", "people_other")
 
     class Meta:
         ordering = ["due", "pk"]
+        # Not unique per (award, kind): imported and older returns may repeat
+        # a kind. schedule_monitoring_returns is idempotent under the award's
+        # row lock instead.
+        indexes = [models.Index(fields=["status", "due"]), models.Index(fields=["award", "kind"])]
 
     def __str__(self) -> str:
         return f"{self.period} return for {self.award}"
@@ -472,3 +533,97 @@ class MonitoringReturn(FSMModelMixin, models.Model):
     @transition(field=status, source=MonitoringStatus.SUBMITTED, target=MonitoringStatus.CHANGES_REQUESTED)
     def request_changes(self) -> None:
         pass
+
+    @property
+    def people_reached(self) -> int:
+        return sum(getattr(self, name) or 0 for name in self.PEOPLE_FIELDS)
+
+    @property
+    def days_overdue(self) -> int:
+        """Days past the due date while not sent (overdue is derived, never stored)."""
+        if self.status in SENT_MONITORING_STATES:
+            return 0
+        return max((timezone.localdate() - self.due).days, 0)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.days_overdue > 0
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (MonitoringStatus.DUE, MonitoringStatus.CHANGES_REQUESTED)
+
+
+class MonitoringRule(models.Model):
+    """
+    When a round's awards report. Every award owes an end-of-grant return;
+    awards of at least `interim_threshold` also owe an interim return
+    `interim_months` after the project starts. A round without a rule uses
+    the defaults (DEFAULT_MONITORING_RULE).
+    """
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="monitoring_rule")
+    end_of_grant_weeks = models.PositiveSmallIntegerField(
+        default=8, help_text="Weeks after the project ends that the end-of-grant return is due."
+    )
+    interim_threshold = models.DecimalField(
+        default=Decimal("10000.00"),
+        help_text="Awards of this amount or more also send an interim return.",
+        **money,
+    )
+    interim_months = models.PositiveSmallIntegerField(
+        default=6, help_text="Months after the project starts that the interim return is due."
+    )
+    opens_days_before = models.PositiveSmallIntegerField(
+        default=28, help_text="Days before its due date that a group can start a return."
+    )
+
+    def __str__(self) -> str:
+        return f"Monitoring rule for {self.round}"
+
+
+# Unsaved: the rule a round without one follows.
+DEFAULT_MONITORING_RULE = MonitoringRule()
+
+
+def supporting_file_path(instance: "MonitoringFile", filename: str) -> str:
+    return f"monitoring/{instance.monitoring_return_id}/{uuid.uuid4().hex}"
+
+
+class MonitoringFile(models.Model):
+    """A supporting file sent with a return (photos, a report, receipts)."""
+
+    monitoring_return = models.ForeignKey(MonitoringReturn, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=supporting_file_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReviewOutcome(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+
+class MonitoringReview(models.Model):
+    """Each officer review of a return, kept so the back-and-forth can be read later."""
+
+    monitoring_return = models.ForeignKey(MonitoringReturn, on_delete=models.CASCADE, related_name="reviews")
+    outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices)
+    comments = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["reviewed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()}: {self.monitoring_return}"

@@ -38,6 +38,7 @@ from . import eligibility
 from .eligibility import Answers, History, OtherApplication, OverdueReturn, long_date, pounds
 from .models import (
     COMMITTED_AWARD_STATES,
+    DEFAULT_MONITORING_RULE,
     SENT_MONITORING_STATES,
     Application,
     ApplicationStatus,
@@ -46,9 +47,13 @@ from .models import (
     Attachment,
     Award,
     AwardStatus,
+    BudgetLine,
     ConflictDeclaration,
     Decision,
+    MonitoringFile,
     MonitoringReturn,
+    MonitoringRule,
+    MonitoringStatus,
     Recommendation,
     Score,
 )
@@ -590,7 +595,6 @@ def assessors() -> QuerySet[User]:
 
 
 
-
 # --- Ranking and decisions -------------------------------------------------
 
 # Applications that have been scored, whatever has been decided since.
@@ -917,3 +921,336 @@ def history_entries(application: Application) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+# --- Monitoring returns -------------------------------------------------------
+
+# Spending more or less than this share of a budget line must be explained.
+VARIANCE_NEEDING_EXPLANATION = Decimal("0.10")
+
+
+def monitoring_rule_for(round: Round) -> MonitoringRule:
+    """The round's monitoring rule, or the defaults when it has none."""
+    return MonitoringRule.objects.filter(round=round).first() or DEFAULT_MONITORING_RULE
+
+
+def accepted_return_for(*, award_id: int, kind: str | None = None) -> MonitoringReturn | None:
+    """
+    The award's latest accepted return (of `kind`, when given), or None.
+    For payments: an instalment waiting for a return may be paid once this
+    is not None (or, for an instalment tied to one return through
+    `after_return`, once that return's status is accepted).
+    """
+    returns = MonitoringReturn.objects.filter(award_id=award_id, status=MonitoringStatus.ACCEPTED)
+    if kind:
+        returns = returns.filter(kind=kind)
+    return returns.order_by("-accepted_at", "-pk").first()
+
+
+def returns_for_applicant(user: User) -> QuerySet[MonitoringReturn]:
+    """Returns of the person's organisations' awards (and of applications an officer entered)."""
+    return MonitoringReturn.objects.filter(
+        award__application__in=applications_for_applicant(user)
+    ).select_related("award__application__organisation", "award__application__round__programme")
+
+
+def get_return_for_applicant(*, user: User, application_pk: int, pk: int) -> MonitoringReturn:
+    return get_object_or_404(
+        returns_for_applicant(user), pk=pk, award__application_id=application_pk
+    )
+
+
+def variance_needs_explaining(*, planned: Decimal, spent: Decimal | None) -> bool:
+    if spent is None:
+        return False
+    if not planned:
+        return spent > 0
+    return abs(spent - planned) / planned > VARIANCE_NEEDING_EXPLANATION
+
+
+def _decimal_or_none(value) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except ArithmeticError:
+        return None
+
+
+@dataclass(frozen=True)
+class SpendLine:
+    line: BudgetLine
+    spent: Decimal | None
+    explanation: str
+
+    @property
+    def difference(self) -> Decimal | None:
+        return None if self.spent is None else self.spent - self.line.amount
+
+    @property
+    def needs_explanation(self) -> bool:
+        return variance_needs_explaining(planned=self.line.amount, spent=self.spent)
+
+
+@dataclass(frozen=True)
+class ReturnContent:
+    """A return's answers joined to the application's budget lines and outcomes, for pages."""
+
+    spend: list[SpendLine]
+    outcomes: list  # (Outcome, what the group achieved)
+    files: list[MonitoringFile]
+
+    @property
+    def spent_total(self) -> Decimal:
+        return sum((s.spent or Decimal("0") for s in self.spend), Decimal("0.00"))
+
+    @property
+    def planned_total(self) -> Decimal:
+        return sum((s.line.amount for s in self.spend), Decimal("0.00"))
+
+
+def return_content(monitoring_return: MonitoringReturn) -> ReturnContent:
+    """Three queries whatever the number of lines, outcomes or files."""
+    answers = monitoring_return.answers or {}
+    spend = answers.get("spend") or {}
+    achieved = answers.get("outcomes") or {}
+    application_id = monitoring_return.award.application_id
+    lines = BudgetLine.objects.filter(application_id=application_id).order_by("order", "pk")
+    outcomes = Application.outcomes.through.objects.filter(
+        application_id=application_id
+    ).select_related("outcome").order_by("outcome__code")
+    return ReturnContent(
+        spend=[
+            SpendLine(
+                line=line,
+                spent=_decimal_or_none((spend.get(str(line.pk)) or {}).get("spent")),
+                explanation=(spend.get(str(line.pk)) or {}).get("explanation", ""),
+            )
+            for line in lines
+        ],
+        outcomes=[(row.outcome, achieved.get(str(row.outcome_id), "")) for row in outcomes],
+        files=list(monitoring_return.files.all()),
+    )
+
+
+RETURN_SECTION_TITLES = {
+    "activities": "What you did",
+    "people": "People reached and volunteers",
+    "spend": "How you spent the grant",
+    "outcomes": "Outcomes achieved",
+    "story": "Case study, challenges and the future",
+    "files": "Supporting files",
+}
+
+
+def return_sections(
+    monitoring_return: MonitoringReturn, content: ReturnContent | None = None
+) -> list[Section]:
+    """Each section's status and what is missing from it, derived from what is saved."""
+    content = content or return_content(monitoring_return)
+    r, answers = monitoring_return, monitoring_return.answers or {}
+    sections = []
+
+    activities = (answers.get("activities") or "").strip()
+    sections.append(("activities", [] if activities else ["Describe the activities you delivered"],
+                     bool(activities)))
+
+    labels = {
+        "people_children": "children and young people",
+        "people_older": "older people",
+        "people_disabled": "disabled people",
+        "people_other": "other people",
+    }
+    problems = [
+        f"Enter the number of {label} you reached (0 if none)"
+        for name, label in labels.items()
+        if getattr(r, name) is None
+    ]
+    if r.volunteers is None:
+        problems.append("Enter the number of volunteers (0 if none)")
+    if r.volunteer_hours is None:
+        problems.append("Enter the number of volunteer hours (0 if none)")
+    saved = any(getattr(r, name) is not None for name in (*labels, "volunteers", "volunteer_hours"))
+    sections.append(("people", problems, saved))
+
+    problems = []
+    for item in content.spend:
+        if item.spent is None:
+            problems.append(f"Enter how much you spent on {item.line.item}")
+        elif item.needs_explanation and not item.explanation.strip():
+            problems.append(
+                f"Explain why you spent £{item.spent:,.2f} on {item.line.item} "
+                f"rather than the £{item.line.amount:,.2f} planned"
+            )
+    saved = any(item.spent is not None for item in content.spend)
+    sections.append(("spend", problems, saved))
+
+    problems = [
+        f"Say what you achieved towards {outcome.code} {outcome.title}"
+        for outcome, text in content.outcomes
+        if not text.strip()
+    ]
+    saved = any(text.strip() for _, text in content.outcomes)
+    sections.append(("outcomes", problems, saved))
+
+    problems = []
+    if not (answers.get("case_study") or "").strip():
+        problems.append("Tell us about one person or group your project helped")
+    if not r.challenges.strip():
+        problems.append("Describe the challenges your organisation faces now and in future")
+    if not r.financially_viable:
+        problems.append("Say whether your organisation expects to remain financially viable")
+    saved = bool((answers.get("case_study") or "").strip() or r.challenges.strip()
+                 or r.financially_viable)
+    sections.append(("story", problems, saved))
+
+    sections.append(("files", [], bool(content.files)))
+
+    return [
+        Section(
+            key=key,
+            title=RETURN_SECTION_TITLES[key],
+            url_name="grants:return_section",
+            status=_status(anything_saved=saved, problems=problems),
+            problems=tuple(problems),
+            hint="Optional: photos, reports or receipts" if key == "files" else "",
+        )
+        for key, problems, saved in sections
+    ]
+
+
+def return_problems(monitoring_return: MonitoringReturn) -> list[str]:
+    return [p for section in return_sections(monitoring_return) for p in section.problems]
+
+
+def return_reviews(monitoring_return: MonitoringReturn):
+    return monitoring_return.reviews.select_related("reviewed_by").order_by("reviewed_at", "pk")
+
+
+# --- Monitoring for officers ------------------------------------------------------
+
+RETURN_LIST_VIEWS = {
+    "due": "Due",
+    "overdue": "Overdue",
+    "submitted": "Waiting for review",
+    "changes_requested": "Changes requested",
+    "accepted": "Accepted",
+    "scheduled": "Not open yet",
+}
+
+
+def officer_returns(
+    *,
+    view: str = "due",
+    today: date,
+    round_id: int | None = None,
+    officer_id: int | None = None,
+) -> QuerySet[MonitoringReturn]:
+    """
+    The returns an officer list shows, with the application, organisation
+    and round joined (one query per page whatever its length). Overdue is
+    derived: past its due date and not sent.
+    """
+    returns = MonitoringReturn.objects.select_related(
+        "award__application__organisation",
+        "award__application__round__programme",
+        "award__application__case_officer",
+    )
+    if view == "overdue":
+        returns = returns.filter(due__lt=today).exclude(status__in=SENT_MONITORING_STATES)
+    elif view == "due":
+        returns = returns.filter(
+            status__in=[MonitoringStatus.DUE, MonitoringStatus.CHANGES_REQUESTED], due__gte=today
+        )
+    elif view in MonitoringStatus.values:
+        returns = returns.filter(status=view)
+    if round_id:
+        returns = returns.filter(award__application__round_id=round_id)
+    if officer_id:
+        returns = returns.filter(award__application__case_officer_id=officer_id)
+    order = ["-submitted_at", "pk"] if view in SENT_MONITORING_STATES else ["due", "pk"]
+    return returns.order_by(*order)
+
+
+def get_return_for_officer(pk: int) -> MonitoringReturn:
+    return get_object_or_404(
+        MonitoringReturn.objects.select_related(
+            "award__application__organisation",
+            "award__application__round__programme",
+            "award__application__case_officer",
+        ),
+        pk=pk,
+    )
+
+
+def grant_officers() -> QuerySet[User]:
+    return User.objects.filter(groups__name=Role.GRANT_OFFICER, is_active=True).order_by("email")
+
+
+@dataclass(frozen=True)
+class MonitoringSummary:
+    returns: int
+    people_children: int
+    people_older: int
+    people_disabled: int
+    people_other: int
+    volunteers: int
+    volunteer_hours: int
+    viable_yes: int
+    viable_unsure: int
+    viable_no: int
+
+    @property
+    def people_reached(self) -> int:
+        return self.people_children + self.people_older + self.people_disabled + self.people_other
+
+
+def _summary_returns(*, round_id: int | None, financial_year: int | None):
+    """
+    Accepted returns (the figures the council has checked) of awards in the
+    round and/or made in the financial year (1 April to 31 March).
+    """
+    returns = MonitoringReturn.objects.filter(status=MonitoringStatus.ACCEPTED)
+    if round_id:
+        returns = returns.filter(award__application__round_id=round_id)
+    if financial_year:
+        returns = returns.filter(
+            award__award_date__gte=date(financial_year, 4, 1),
+            award__award_date__lte=date(financial_year + 1, 3, 31),
+        )
+    return returns
+
+
+def monitoring_summary(*, round_id: int | None = None, financial_year: int | None = None):
+    """Totals of people reached, volunteers and hours in one aggregate query."""
+    zero = Value(0)
+    sums = {
+        name: Coalesce(Sum(name), zero)
+        for name in (*MonitoringReturn.PEOPLE_FIELDS, "volunteers", "volunteer_hours")
+    }
+    totals = _summary_returns(round_id=round_id, financial_year=financial_year).aggregate(
+        returns=Count("pk"),
+        viable_yes=Count("pk", filter=Q(financially_viable="yes")),
+        viable_unsure=Count("pk", filter=Q(financially_viable="unsure")),
+        viable_no=Count("pk", filter=Q(financially_viable="no")),
+        **sums,
+    )
+    return MonitoringSummary(**totals)
+
+
+def challenges_reported(*, round_id: int | None = None, financial_year: int | None = None):
+    """The challenges groups reported, newest first, for the summary's list."""
+    return (
+        _summary_returns(round_id=round_id, financial_year=financial_year)
+        .exclude(challenges="")
+        .select_related("award__application__organisation")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def get_return_file_for_user(*, user: User, return_pk: int, pk: int) -> MonitoringFile:
+    """A return's file for the organisation's members and staff who read applications; else 404."""
+    files = MonitoringFile.objects.filter(monitoring_return_id=return_pk)
+    if not has_role(user, *APPLICATION_READER_ROLES):
+        files = files.filter(
+            monitoring_return__award__application__in=applications_for_applicant(user)
+        )
+    return get_object_or_404(files, pk=pk)

@@ -6,12 +6,14 @@ the rows it changes, performs the transition, writes an AuditEvent, and
 queues notifications to be sent after commit.
 """
 
+import calendar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -38,8 +40,14 @@ from .models import (
     ConflictDeclaration,
     Decision,
     EntryChannel,
+    MonitoringFile,
+    MonitoringReturn,
+    MonitoringReview,
+    MonitoringStatus,
     Recommendation,
     ReferenceSequence,
+    ReturnKind,
+    ReviewOutcome,
     Score,
     weighted_percentage,
 )
@@ -1048,6 +1056,7 @@ def accept_offer(*, award: Award, actor: User, signatory_name: str) -> Award:
         context={"award": award, "application": award.application},
         key=f"award:{award.pk}:accepted",
     )
+    schedule_monitoring_returns(award=award, actor=actor)
     return award
 
 
@@ -1089,3 +1098,353 @@ def decline_offer(*, award: Award, actor: User, reason: str) -> Award:
         key=f"award:{award.pk}:declined",
     )
     return award
+
+
+# --- Monitoring returns -------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day (31 August + 6 -> 28/29 February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _return_schedule(award: Award) -> list[tuple[str, str, date, date]]:
+    """(kind, period, due, opens_on) for each return the round's rule asks of this award."""
+    application = award.application
+    rule = selectors.monitoring_rule_for(application.round)
+    # An award always has project dates (they are required to submit); the
+    # fallbacks only cover awards imported without them.
+    start = application.project_start or award.award_date
+    end = application.project_end or add_months(award.award_date, 12)
+    end_due = end + timedelta(weeks=rule.end_of_grant_weeks)
+    schedule = []
+    if award.amount >= rule.interim_threshold:
+        interim_due = add_months(start, rule.interim_months)
+        # A project shorter than the interim period reports once, at the end.
+        if interim_due < end:
+            schedule.append((ReturnKind.INTERIM, "Six-month interim", interim_due))
+    schedule.append((ReturnKind.END_OF_GRANT, "End of grant", end_due))
+    return [
+        (kind, period, due, due - timedelta(days=rule.opens_days_before))
+        for kind, period, due in schedule
+    ]
+
+
+@transaction.atomic
+def schedule_monitoring_returns(
+    *, award: Award, actor: User | None, today: date | None = None
+) -> list[MonitoringReturn]:
+    """
+    Create the returns the round's monitoring rule asks of an accepted
+    award. Idempotent: under the award's row lock, a kind already scheduled
+    is not scheduled again. A return whose window is already open starts
+    as due.
+    """
+    today = today or timezone.localdate()
+    award = Award.objects.select_for_update().select_related("application__round").get(pk=award.pk)
+    existing = set(award.monitoring_returns.values_list("kind", flat=True))
+    created = []
+    for kind, period, due, opens_on in _return_schedule(award):
+        if kind in existing:
+            continue
+        monitoring_return = MonitoringReturn(
+            award=award, kind=kind, period=period, due=due, opens_on=opens_on
+        )
+        if opens_on <= today:
+            monitoring_return.open()
+        monitoring_return.save()
+        record_audit_event(
+            actor=actor,
+            verb="monitoring_return_scheduled",
+            subject=monitoring_return,
+            to_state=monitoring_return.status,
+            data={"award": award.pk, "kind": kind, "due": due, "opens_on": opens_on},
+        )
+        created.append(monitoring_return)
+    return created
+
+
+def open_due_returns(*, now: datetime | None = None) -> int:
+    """
+    Scheduled -> due for every return whose window has opened, for the
+    reminder beat job. Each batch is claimed under SKIP LOCKED, so two
+    overlapping runs never open (or audit) the same return twice.
+    """
+    today = timezone.localdate(now or timezone.now())
+    opened = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                MonitoringReturn.objects.select_for_update(skip_locked=True)
+                .filter(status=MonitoringStatus.SCHEDULED)
+                .filter(Q(opens_on__lte=today) | Q(opens_on__isnull=True, due__lte=today))
+                .order_by("pk")[:200]
+            )
+            for monitoring_return in batch:
+                monitoring_return.open()
+                monitoring_return.save(update_fields=["status"])
+                record_audit_event(
+                    actor=None,
+                    verb="monitoring_return_opened",
+                    subject=monitoring_return,
+                    from_state=MonitoringStatus.SCHEDULED,
+                    to_state=MonitoringStatus.DUE,
+                )
+        opened += len(batch)
+        if len(batch) < 200:
+            return opened
+
+
+def _lock_return_for_group(monitoring_return: MonitoringReturn, actor: User) -> MonitoringReturn:
+    monitoring_return = (
+        MonitoringReturn.objects.select_for_update(of=("self",))
+        .select_related("award__application")
+        .get(pk=monitoring_return.pk)
+    )
+    if not can_edit_application(actor, monitoring_return.award.application):
+        raise PermissionDenied("Only the organisation's owners and editors can change this return.")
+    if not monitoring_return.is_editable:
+        if monitoring_return.status == MonitoringStatus.SCHEDULED:
+            raise ValidationError(
+                f"This return opens on {monitoring_return.opens_on:%-d %B %Y}: "
+                "you can fill it in from then."
+            )
+        raise ValidationError("This return has been sent, so it can no longer be changed.")
+    return monitoring_return
+
+
+# The return's columns a group may fill in; the rest of its answers are in
+# `answers` (see MonitoringReturn).
+RETURN_FIELDS = (
+    *MonitoringReturn.PEOPLE_FIELDS,
+    "volunteers",
+    "volunteer_hours",
+    "challenges",
+    "financially_viable",
+)
+RETURN_ANSWER_KEYS = ("activities", "spend", "outcomes", "case_study", "viability_notes")
+
+
+@transaction.atomic
+def save_monitoring_return(
+    *, monitoring_return: MonitoringReturn, actor: User, data: dict
+) -> MonitoringReturn:
+    """
+    Save some of a return's answers (one section's); what is not passed is
+    left as it was. Completeness is checked on submission, so part of a
+    section always saves.
+    """
+    monitoring_return = _lock_return_for_group(monitoring_return, actor)
+    unknown = set(data) - set(RETURN_FIELDS) - set(RETURN_ANSWER_KEYS)
+    if unknown:
+        raise ValidationError("Some of these answers are not part of a monitoring return.")
+    for field in RETURN_FIELDS:
+        if field in data:
+            setattr(monitoring_return, field, data[field])
+    answers = dict(monitoring_return.answers or {})
+    for key in RETURN_ANSWER_KEYS:
+        if key in data:
+            answers[key] = data[key]
+    monitoring_return.answers = answers
+    monitoring_return.save()
+    return monitoring_return
+
+
+@transaction.atomic
+def add_return_file(
+    *, monitoring_return: MonitoringReturn, actor: User, uploaded
+) -> MonitoringFile:
+    monitoring_return = _lock_return_for_group(monitoring_return, actor)
+    checked = check_upload(uploaded)
+    supporting = MonitoringFile(
+        monitoring_return=monitoring_return,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        uploaded_by=actor,
+    )
+    supporting.file.save(checked.name, uploaded, save=False)
+    supporting.save()
+    record_audit_event(
+        actor=actor,
+        verb="monitoring_file_added",
+        subject=monitoring_return,
+        data={"file": supporting.pk, "name": checked.name, "size": checked.size},
+    )
+    return supporting
+
+
+@transaction.atomic
+def remove_return_file(*, supporting: MonitoringFile, actor: User) -> None:
+    monitoring_return = _lock_return_for_group(supporting.monitoring_return, actor)
+    supporting = MonitoringFile.objects.get(pk=supporting.pk, monitoring_return=monitoring_return)
+    name, storage, path = supporting.original_name, supporting.file.storage, supporting.file.name
+    supporting.delete()
+    record_audit_event(
+        actor=actor, verb="monitoring_file_removed", subject=monitoring_return, data={"name": name}
+    )
+    transaction.on_commit(lambda: storage.delete(path))
+
+
+def _return_context(monitoring_return: MonitoringReturn) -> dict:
+    award = monitoring_return.award
+    return {"monitoring_return": monitoring_return, "award": award, "application": award.application}
+
+
+@transaction.atomic
+def submit_monitoring_return(
+    *, monitoring_return: MonitoringReturn, actor: User, now: datetime | None = None
+) -> MonitoringReturn:
+    """
+    Send the return to the council. Every answer must be complete; a second
+    click on a return just sent returns it unchanged.
+    """
+    now = now or timezone.now()
+    locked = MonitoringReturn.objects.select_for_update().get(pk=monitoring_return.pk)
+    if locked.status == MonitoringStatus.SUBMITTED and locked.submitted_by_id == actor.pk:
+        return locked
+    monitoring_return = _lock_return_for_group(locked, actor)
+    problems = selectors.return_problems(monitoring_return)
+    if problems:
+        raise ValidationError(problems)
+    before = monitoring_return.status
+    monitoring_return.submitted_at = now
+    monitoring_return.submitted_by = actor
+    monitoring_return.submit()
+    monitoring_return.save()
+    record_audit_event(
+        actor=actor,
+        verb="monitoring_return_submitted",
+        subject=monitoring_return,
+        from_state=before,
+        to_state=monitoring_return.status,
+    )
+    application = monitoring_return.award.application
+    if application.case_officer_id:
+        notify_user(
+            kind="monitoring_submitted",
+            user=application.case_officer,
+            about=monitoring_return,
+            context=_return_context(monitoring_return),
+            key=f"return:{monitoring_return.pk}:submitted:{now.isoformat()}",
+        )
+    return monitoring_return
+
+
+def _lock_return_for_review(monitoring_return: MonitoringReturn, actor: User) -> MonitoringReturn:
+    _require_role(actor, Role.GRANT_OFFICER, message="Only grant officers review monitoring returns.")
+    monitoring_return = (
+        MonitoringReturn.objects.select_for_update(of=("self",))
+        .select_related("award__application__organisation")
+        .get(pk=monitoring_return.pk)
+    )
+    if monitoring_return.status != MonitoringStatus.SUBMITTED:
+        raise ValidationError("This return is not waiting for a review.")
+    return monitoring_return
+
+
+@transaction.atomic
+def accept_monitoring_return(
+    *,
+    monitoring_return: MonitoringReturn,
+    actor: User,
+    comments: str = "",
+    now: datetime | None = None,
+) -> MonitoringReturn:
+    """
+    Accept a submitted return. `status` accepted and `accepted_at` are what
+    payments reads (selectors.accepted_return_for) to release an instalment
+    waiting for it.
+    """
+    now = now or timezone.now()
+    monitoring_return = _lock_return_for_review(monitoring_return, actor)
+    MonitoringReview.objects.create(
+        monitoring_return=monitoring_return,
+        outcome=ReviewOutcome.ACCEPTED,
+        comments=comments.strip(),
+        reviewed_by=actor,
+        reviewed_at=now,
+    )
+    monitoring_return.accepted_at = now
+    monitoring_return.accepted_by = actor
+    monitoring_return.accept()
+    monitoring_return.save()
+    record_audit_event(
+        actor=actor,
+        verb="monitoring_return_accepted",
+        subject=monitoring_return,
+        from_state=MonitoringStatus.SUBMITTED,
+        to_state=monitoring_return.status,
+        data={"comments": comments.strip()},
+    )
+    notify_organisation(
+        kind="monitoring_accepted",
+        organisation=monitoring_return.award.application.organisation,
+        about=monitoring_return,
+        context={**_return_context(monitoring_return), "comments": comments.strip()},
+        key=f"return:{monitoring_return.pk}:accepted",
+    )
+    return monitoring_return
+
+
+@transaction.atomic
+def request_return_changes(
+    *,
+    monitoring_return: MonitoringReturn,
+    actor: User,
+    comments: str,
+    now: datetime | None = None,
+) -> MonitoringReview:
+    """Send a return back to the group, saying what to change; they edit and send it again."""
+    now = now or timezone.now()
+    comments = comments.strip()
+    if not comments:
+        raise ValidationError("Say what the group needs to change.")
+    monitoring_return = _lock_return_for_review(monitoring_return, actor)
+    review = MonitoringReview.objects.create(
+        monitoring_return=monitoring_return,
+        outcome=ReviewOutcome.CHANGES_REQUESTED,
+        comments=comments,
+        reviewed_by=actor,
+        reviewed_at=now,
+    )
+    monitoring_return.request_changes()
+    monitoring_return.save()
+    record_audit_event(
+        actor=actor,
+        verb="monitoring_changes_requested",
+        subject=monitoring_return,
+        from_state=MonitoringStatus.SUBMITTED,
+        to_state=monitoring_return.status,
+        data={"comments": comments, "review": review.pk},
+    )
+    # One email per request: a second round of changes is a new message.
+    notify_organisation(
+        kind="monitoring_changes_requested",
+        organisation=monitoring_return.award.application.organisation,
+        about=monitoring_return,
+        context={**_return_context(monitoring_return), "comments": comments},
+        key=f"return:{monitoring_return.pk}:changes_requested:{review.pk}",
+    )
+    return review
+
+
+@transaction.atomic
+def assign_case_officer(*, application: Application, officer: User | None, actor: User) -> Application:
+    """Make a grant officer responsible for an application (and its monitoring)."""
+    _require_role(actor, Role.GRANT_OFFICER, message="Only grant officers assign case officers.")
+    if officer is not None and not has_role(officer, Role.GRANT_OFFICER):
+        raise ValidationError(f"{officer} is not a grant officer.")
+    application = _lock(Application, application.pk)
+    before = application.case_officer
+    application.case_officer = officer
+    application.save(update_fields=["case_officer", "updated_at"])
+    record_audit_event(
+        actor=actor,
+        verb="case_officer_assigned",
+        subject=application,
+        data={"from": before.email if before else "", "to": officer.email if officer else ""},
+    )
+    return application

@@ -63,6 +63,48 @@ urlpatterns = [
     path("applications/<int:pk>/offer/print/", views.PrintOfferView.as_view(), name="offer_print"),
     path("applications/<int:pk>/offer/offer-letter.pdf", views.OfferPdfView.as_view(),
          name="offer_pdf"),
+    # Monitoring returns: the group's pages
+    path(
+        "applications/<int:pk>/returns/<int:return_pk>/",
+        views.ReturnTaskListView.as_view(),
+        name="return_tasks",
+    ),
+    path(
+        "applications/<int:pk>/returns/<int:return_pk>/check/",
+        views.SubmitReturnView.as_view(),
+        name="return_submit",
+    ),
+    path(
+        "applications/<int:pk>/returns/<int:return_pk>/files/",
+        views.ReturnFilesView.as_view(),
+        name="return_files",
+    ),
+    path(
+        "applications/<int:pk>/returns/<int:return_pk>/files/<int:file_pk>/remove/",
+        views.RemoveReturnFileView.as_view(),
+        name="return_file_remove",
+    ),
+    path(
+        "applications/<int:pk>/returns/<int:return_pk>/<slug:section>/",
+        views.ReturnSectionView.as_view(),
+        name="return_section",
+    ),
+    path(
+        "returns/<int:return_pk>/files/<int:file_pk>/",
+        views.ReturnFileDownloadView.as_view(),
+        name="return_file",
+    ),
+    # Monitoring returns: officers
+    path("staff/monitoring/", views.MonitoringListView.as_view(), name="monitoring_returns"),
+    path(
+        "staff/monitoring/summary/", views.MonitoringSummaryView.as_view(), name="monitoring_summary"
+    ),
+    path("staff/monitoring/<int:pk>/", views.MonitoringReviewView.as_view(), name="monitoring_review"),
+    path(
+        "staff/monitoring/<int:pk>/case-officer/",
+        views.MonitoringCaseOfficerView.as_view(),
+        name="monitoring_case_officer",
+    ),
     # Grant officers
     path("staff/", views.OfficerHomeView.as_view(), name="officer_home"),
     path(

@@ -4,6 +4,7 @@ service or selector, and render; the rules live in services.py.
 """
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -45,11 +46,13 @@ from . import selectors, services
 from .forms import (
     MAX_BUDGET_LINES,
     AcceptOfferForm,
+    ActivitiesForm,
     AssignAssessorForm,
     AssistedStartForm,
     AttachmentForm,
     BeneficiariesForm,
     BudgetForm,
+    CaseOfficerForm,
     DecisionForm,
     DeclarationForm,
     DeclarationOfInterestForm,
@@ -57,9 +60,15 @@ from .forms import (
     DocumentsForm,
     EligibilityForm,
     OutcomesForm,
+    PeopleForm,
     ProjectForm,
     RecommendationForm,
+    ReturnFileForm,
+    ReturnOutcomesForm,
+    ReviewReturnForm,
     ScoringForm,
+    SpendForm,
+    StoryForm,
     WithdrawForm,
     outcome_themes,
 )
@@ -69,6 +78,7 @@ from .models import (
     Application,
     ApplicationStatus,
     AssignmentStatus,
+    MonitoringStatus,
     Recommendation,
 )
 from .permissions import can_edit_application, can_edit_for_organisation, is_member
@@ -648,8 +658,15 @@ class ApplicationDetailView(ApplicationPagesMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         application = self.get_application()
+        award = getattr(application, "award", None)
+        returns = list(award.monitoring_returns.all()) if award else []
         return super().get_context_data(
             progress=selectors.applicant_progress(application),
+            returns=returns,
+            messages_sent=message_history(
+                subjects=[application, *([award] if award else []), *returns],
+                organisation=application.organisation,
+            ),
             award=getattr(application, "award", None),
             decision=getattr(application, "decision", None),
             summary=selectors.application_summary(application),
@@ -910,6 +927,15 @@ class OfficerApplicationView(OfficerRequiredMixin, TemplateView):
             "decision": getattr(application, "decision", None),
             "award": getattr(application, "award", None),
         }
+        # Monitoring returns and the messages sent about the application,
+        # its award and its returns.
+        from notifications.selectors import messages_about
+
+        award = context["award"]
+        context["returns"] = list(award.monitoring_returns.all()) if award else []
+        context["messages_sent"] = messages_about(
+            subjects=[application, *([award] if award else []), *context["returns"]]
+        ).select_related("recipient")[:50]
         if application.status == ApplicationStatus.IN_ASSESSMENT:
             context["assign_form"] = kwargs.pop("assign_form", None) or AssignAssessorForm(
                 assessors=selectors.assessors().exclude(assignments__application=application)
@@ -1345,3 +1371,391 @@ class DecideView(ApproverRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, message)
         return redirect(f"{reverse('grants:approver_queue')}?round={application.round_id}")
+
+
+# --- Monitoring returns: the group's pages --------------------------------------
+
+
+RETURN_SECTION_FORMS = {
+    "activities": ActivitiesForm,
+    "people": PeopleForm,
+    "spend": SpendForm,
+    "outcomes": ReturnOutcomesForm,
+    "story": StoryForm,
+}
+
+
+def _return_initial(monitoring_return) -> dict:
+    answers = monitoring_return.answers or {}
+    initial = {field: getattr(monitoring_return, field) for field in services.RETURN_FIELDS}
+    initial.update(
+        activities=answers.get("activities", ""),
+        case_study=answers.get("case_study", ""),
+        viability_notes=answers.get("viability_notes", ""),
+    )
+    return initial
+
+
+class ReturnPagesMixin(ApplicationPagesMixin):
+    """A monitoring return of one of the person's organisations' awards; anyone else's is a 404."""
+
+    def get_return(self):
+        if not hasattr(self, "_return"):
+            self._return = selectors.get_return_for_applicant(
+                user=self.request.user, application_pk=self.kwargs["pk"], pk=self.kwargs["return_pk"]
+            )
+        return self._return
+
+    def get_content(self):
+        if not hasattr(self, "_content"):
+            self._content = selectors.return_content(self.get_return())
+        return self._content
+
+    def get_context_data(self, **kwargs):
+        monitoring_return = self.get_return()
+        return super().get_context_data(
+            monitoring_return=monitoring_return,
+            can_edit=can_edit_application(self.request.user, self.get_application())
+            and monitoring_return.is_editable,
+            **kwargs,
+        )
+
+    def editing_refused(self):
+        """Where to send someone who may not change the return now, or None if they may."""
+        monitoring_return = self.get_return()
+        if not monitoring_return.is_editable:
+            return redirect("grants:return_tasks", pk=self.kwargs["pk"], return_pk=monitoring_return.pk)
+        self.require_editor()
+        return None
+
+
+class ReturnTaskListView(ReturnPagesMixin, TemplateView):
+    """The return's task list while it can be changed; what was sent, and the reviews, after."""
+
+    template_name = "grants/monitoring/return.html"
+
+    def get_context_data(self, **kwargs):
+        monitoring_return = self.get_return()
+        content = self.get_content()
+        sections = selectors.return_sections(monitoring_return, content)
+        application = self.get_application()
+        return super().get_context_data(
+            sections=sections,
+            completed=sum(section.completed for section in sections),
+            all_completed=all(section.completed for section in sections),
+            content=content,
+            reviews=selectors.return_reviews(monitoring_return),
+            messages_sent=message_history(
+                subject=monitoring_return, organisation=application.organisation
+            ),
+            **kwargs,
+        )
+
+
+def message_history(*, subject=None, subjects=None, organisation):
+    """An organisation's view of the messages about its records (notifications.selectors)."""
+    from notifications.selectors import messages_about
+
+    return messages_about(subject=subject, subjects=subjects, organisation=organisation).select_related(
+        "recipient"
+    )[:50]
+
+
+class ReturnSectionView(KeepTypedAnswersMixin, ReturnPagesMixin, FormView):
+    """One section of a return, saved on either button; a validation error keeps what was typed."""
+
+    template_name = "grants/monitoring/section.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs["section"] not in RETURN_SECTION_FORMS:
+            raise Http404
+        if request.user.is_authenticated and has_role(request.user, *self.allowed_roles):
+            refused = self.editing_refused()
+            if refused is not None:
+                return refused
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return RETURN_SECTION_FORMS[self.kwargs["section"]]
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "monitoring_return": self.get_return(),
+            "content": self.get_content(),
+        }
+
+    def get_initial(self):
+        return _return_initial(self.get_return())
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            section_title=selectors.RETURN_SECTION_TITLES[self.kwargs["section"]], **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            services.save_monitoring_return(
+                monitoring_return=self.get_return(), actor=self.request.user, data=form.data_to_save()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        if "save_and_return" in self.request.POST:
+            messages.success(
+                self.request, "Your return has been saved. You can come back to it at any time."
+            )
+            return redirect("grants:detail", pk=self.kwargs["pk"])
+        return redirect("grants:return_tasks", pk=self.kwargs["pk"], return_pk=self.kwargs["return_pk"])
+
+
+class ReturnFilesView(ReturnPagesMixin, FormView):
+    """Supporting files: each is checked and stored as it is uploaded."""
+
+    template_name = "grants/monitoring/files.html"
+    form_class = ReturnFileForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and has_role(request.user, *self.allowed_roles):
+            refused = self.editing_refused()
+            if refused is not None:
+                return refused
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            section_title=selectors.RETURN_SECTION_TITLES["files"],
+            files=self.get_content().files,
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            supporting = services.add_return_file(
+                monitoring_return=self.get_return(),
+                actor=self.request.user,
+                uploaded=form.cleaned_data["file"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error("file", message)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{supporting.original_name} has been added.")
+        return redirect(
+            "grants:return_files", pk=self.kwargs["pk"], return_pk=self.kwargs["return_pk"]
+        )
+
+
+class RemoveReturnFileView(ReturnPagesMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk, return_pk, file_pk):
+        supporting = get_object_or_404(self.get_return().files, pk=file_pk)
+        try:
+            services.remove_return_file(supporting=supporting, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{supporting.original_name} has been removed.")
+        return redirect("grants:return_files", pk=pk, return_pk=return_pk)
+
+
+class ReturnFileDownloadView(SignedInMixin, View):
+    """A return's supporting file, for the organisation's members and officers; 404 for others."""
+
+    def get(self, request, return_pk, file_pk):
+        supporting = selectors.get_return_file_for_user(
+            user=request.user, return_pk=return_pk, pk=file_pk
+        )
+        return download_response(
+            file=supporting.file, name=supporting.original_name, content_type=supporting.content_type
+        )
+
+
+class SubmitReturnView(KeepTypedAnswersMixin, ReturnPagesMixin, TemplateView):
+    """Check your answers, then send the return."""
+
+    template_name = "grants/monitoring/check_answers.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and has_role(request.user, *self.allowed_roles):
+            refused = self.editing_refused()
+            if refused is not None:
+                return refused
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        monitoring_return = self.get_return()
+        content = self.get_content()
+        sections = selectors.return_sections(monitoring_return, content)
+        return super().get_context_data(
+            content=content,
+            problems=[p for section in sections for p in section.problems],
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.submit_monitoring_return(monitoring_return=self.get_return(), actor=request.user)
+        except ValidationError as error:
+            return self.render_to_response(self.get_context_data(service_errors=error.messages))
+        messages.success(
+            request,
+            "Your monitoring return has been sent. We will read it and tell you if we need "
+            "anything else.",
+        )
+        return redirect("grants:return_tasks", pk=kwargs["pk"], return_pk=kwargs["return_pk"])
+
+
+# --- Monitoring returns: officers' pages ------------------------------------------
+
+
+def _positive_int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+class MonitoringListView(OfficerRequiredMixin, TemplateView):
+    """Returns due, overdue (with days overdue), waiting for review..., per round and officer."""
+
+    template_name = "grants/monitoring/officer_list.html"
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        get = self.request.GET
+        view = get.get("view") if get.get("view") in selectors.RETURN_LIST_VIEWS else "due"
+        round_id, officer_id = _positive_int(get.get("round")), _positive_int(get.get("officer"))
+        if get.get("officer") == "me":
+            officer_id = self.request.user.pk
+        today = timezone.localdate()
+        page = Paginator(
+            selectors.officer_returns(
+                view=view, today=today, round_id=round_id, officer_id=officer_id
+            ),
+            self.paginate_by,
+        ).get_page(get.get("page"))
+        query = {"view": view, "round": round_id or "", "officer": officer_id or ""}
+        return super().get_context_data(
+            page=page,
+            view=view,
+            view_label=selectors.RETURN_LIST_VIEWS[view],
+            views=selectors.RETURN_LIST_VIEWS,
+            rounds=Round.objects.select_related("programme").exclude(status=RoundStatus.DRAFT),
+            officers=selectors.grant_officers(),
+            round_id=round_id,
+            officer_id=officer_id,
+            filter_query=urlencode({k: v for k, v in query.items() if v}),
+            **kwargs,
+        )
+
+
+class MonitoringReviewView(OfficerRequiredMixin, FormView):
+    """A return as the group sent it, its review history and messages; accept or ask for changes."""
+
+    template_name = "grants/monitoring/review.html"
+    form_class = ReviewReturnForm
+
+    def get_return(self):
+        if not hasattr(self, "_return"):
+            self._return = selectors.get_return_for_officer(self.kwargs["pk"])
+        return self._return
+
+    def get_context_data(self, **kwargs):
+        from notifications.selectors import messages_about
+
+        monitoring_return = self.get_return()
+        application = monitoring_return.award.application
+        kwargs.setdefault(
+            "case_officer_form",
+            CaseOfficerForm(
+                officers=selectors.grant_officers(),
+                initial={"officer": application.case_officer_id},
+            ),
+        )
+        return super().get_context_data(
+            monitoring_return=monitoring_return,
+            application=application,
+            content=selectors.return_content(monitoring_return),
+            reviews=selectors.return_reviews(monitoring_return),
+            messages_sent=messages_about(subject=monitoring_return).select_related("recipient")[:50],
+            can_review=monitoring_return.status == MonitoringStatus.SUBMITTED
+            and has_role(self.request.user, Role.GRANT_OFFICER),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        monitoring_return = self.get_return()
+        comments = form.cleaned_data["comments"]
+        try:
+            if form.cleaned_data["outcome"] == "accept":
+                services.accept_monitoring_return(
+                    monitoring_return=monitoring_return, actor=self.request.user, comments=comments
+                )
+                message = "The return has been accepted and the group has been told."
+            else:
+                services.request_return_changes(
+                    monitoring_return=monitoring_return, actor=self.request.user, comments=comments
+                )
+                message = "The return has been sent back to the group with your comments."
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, message)
+        return redirect("grants:monitoring_review", pk=monitoring_return.pk)
+
+
+class MonitoringCaseOfficerView(MonitoringReviewView):
+    """Sets the application's case officer from the return's page."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        monitoring_return = self.get_return()
+        form = CaseOfficerForm(request.POST, officers=selectors.grant_officers())
+        if form.is_valid():
+            try:
+                services.assign_case_officer(
+                    application=monitoring_return.award.application,
+                    officer=form.cleaned_data["officer"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "The case officer has been saved.")
+                return redirect("grants:monitoring_review", pk=monitoring_return.pk)
+        return self.render_to_response(
+            self.get_context_data(form=self.get_form_class()(), case_officer_form=form)
+        )
+
+
+class MonitoringSummaryView(OfficerRequiredMixin, TemplateView):
+    """
+    The figures the council reports against its Strategic Plan measures,
+    from accepted returns: people reached by group, volunteers and hours,
+    financial outlook, and the challenges groups reported.
+    """
+
+    template_name = "grants/monitoring/summary.html"
+
+    def get_context_data(self, **kwargs):
+        get = self.request.GET
+        round_id = _positive_int(get.get("round"))
+        year = _positive_int(get.get("year"))
+        if year is not None and not 2000 <= year <= 2100:
+            year = None
+        today = timezone.localdate()
+        current_year = today.year if today.month >= 4 else today.year - 1
+        challenges = Paginator(
+            selectors.challenges_reported(round_id=round_id, financial_year=year), 25
+        ).get_page(get.get("page"))
+        query = {"round": round_id or "", "year": year or ""}
+        return super().get_context_data(
+            summary=selectors.monitoring_summary(round_id=round_id, financial_year=year),
+            page=challenges,
+            rounds=Round.objects.select_related("programme").exclude(status=RoundStatus.DRAFT),
+            years=[(y, f"{y}/{(y + 1) % 100:02d}") for y in range(current_year, current_year - 6, -1)],
+            round_id=round_id,
+            year=year,
+            filter_query=urlencode({k: v for k, v in query.items() if v}),
+            **kwargs,
+        )

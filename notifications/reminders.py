@@ -42,6 +42,7 @@ from grants.models import (
     MonitoringReturn,
     MonitoringStatus,
 )
+from grants.services import open_due_returns
 from rounds.models import RoundStatus
 
 from .models import Notification
@@ -240,6 +241,9 @@ def remind_monitoring_returns(*, now: datetime) -> list[Notification]:
     14 days before to the day before), due today, and overdue (once, from 7
     days after the due date), for returns not yet submitted.
     """
+    # Returns whose window has opened become due first, so the group can
+    # start them (an atomic claim, like the reminders).
+    open_due_returns(now=now)
     today = local_today(now)
     outstanding = _outstanding_returns()
     rules = [
@@ -278,17 +282,19 @@ def remind_monitoring_returns(*, now: datetime) -> list[Notification]:
 
 
 def overdue_returns(*, today: date) -> list[MonitoringReturn]:
-    """Returns past their due date and not yet submitted, the most overdue first, with days_overdue."""
+    """Returns past their due date and not yet submitted, the most overdue first, with days_late."""
     returns = list(_outstanding_returns().filter(due__lt=today).order_by("due", "pk"))
     for monitoring_return in returns:
-        monitoring_return.days_overdue = (today - monitoring_return.due).days
+        monitoring_return.days_late = (today - monitoring_return.due).days
     return returns
 
 
 def send_overdue_digest(*, now: datetime) -> list[Notification]:
     """
-    Once a week (per ISO week, Monday to Sunday in Europe/London), to every
-    grant officer, the list of overdue returns; nothing when none is overdue.
+    Once a week (per ISO week, Monday to Sunday in Europe/London), to each
+    grant officer, the overdue returns of the applications they are case
+    officer for, and every overdue return that has no case officer (so none
+    is left unchased); nothing to an officer with none.
     """
     today = local_today(now)
     returns = overdue_returns(today=today)
@@ -298,11 +304,16 @@ def send_overdue_digest(*, now: datetime) -> list[Notification]:
     officers = User.objects.filter(groups__name=Role.GRANT_OFFICER, is_active=True).order_by("pk")
     sent = []
     for officer in officers:
+        theirs = [
+            r for r in returns if r.award.application.case_officer_id in (None, officer.pk)
+        ]
+        if not theirs:
+            continue
         notification = remind_user(
             kind="monitoring_overdue_digest",
             user=officer,
             about=None,
-            context={"returns": returns, "today": today},
+            context={"returns": theirs, "today": today},
             key=f"reminder:monitoring_overdue_digest:{year}-W{week:02d}",
         )
         if notification:

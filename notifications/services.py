@@ -17,13 +17,17 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
-from applicants.models import Organisation
+from accounts.services import record_audit_event
+from applicants.choices import MembershipRole
+from applicants.models import Membership, Organisation
 
 from .backends import REFERENCE_HEADER
 from .errors import PermanentSendError, TransientSendError
@@ -36,6 +40,9 @@ __all__ = [
     "deliver_notification",
     "enqueue_notification",
     "notify_organisation",
+    "notify_round_opened",
+    "set_notification_preference",
+    "set_round_opening_alerts",
     "notify_user",
     "queue_notification",
     "remind_organisation",
@@ -146,8 +153,19 @@ def _store_for_user(
     )
 
 
-def _organisation_members(organisation: Organisation):
-    return User.objects.filter(memberships__organisation=organisation, is_active=True).order_by("pk")
+def _organisation_members(organisation: Organisation, *, essential: bool):
+    """
+    The members who receive a message: those who have not switched
+    notifications off and, for an essential message, the owners whatever
+    their preference, so somebody always hears about decisions, offers,
+    payments and requests for changes.
+    """
+    wanted = Q(memberships__receives_notifications=True)
+    if essential:
+        wanted |= Q(memberships__role=MembershipRole.OWNER)
+    return User.objects.filter(
+        wanted, memberships__organisation=organisation, is_active=True
+    ).distinct().order_by("pk")
 
 
 def notify_user(*, kind: str, user: User, about: models.Model, context: dict, key: str) -> Notification:
@@ -156,9 +174,20 @@ def notify_user(*, kind: str, user: User, about: models.Model, context: dict, ke
 
 
 def notify_organisation(
-    *, kind: str, organisation: Organisation, about: models.Model, context: dict, key: str
+    *,
+    kind: str,
+    organisation: Organisation,
+    about: models.Model,
+    context: dict,
+    key: str,
+    essential: bool = True,
 ) -> list[Notification]:
-    """One notification to each member of the organisation."""
+    """
+    One notification to each member of the organisation who receives
+    notifications. Messages about something that happened to the group's
+    own records are essential by default: owners get them even with
+    notifications off.
+    """
     return [
         _store_for_user(
             kind=kind,
@@ -167,7 +196,7 @@ def notify_organisation(
             context={**context, "organisation": organisation},
             key=key,
         )[0]
-        for member in _organisation_members(organisation)
+        for member in _organisation_members(organisation, essential=essential)
     ]
 
 
@@ -186,9 +215,17 @@ def remind_user(
 def remind_organisation(
     *, kind: str, organisation: Organisation, about: models.Model, context: dict, key: str
 ) -> list[Notification]:
-    """Like notify_organisation, returning only the notifications this call created."""
+    """
+    Like notify_organisation, returning only the notifications this call
+    created. Reminders follow every member's preference, except that the
+    owners are reminded when nobody else would be, so a group that switched
+    everything off still hears that a return is overdue.
+    """
     created = []
-    for member in _organisation_members(organisation):
+    members = list(_organisation_members(organisation, essential=False))
+    if not members:
+        members = list(_organisation_members(organisation, essential=True))
+    for member in members:
         notification = remind_user(
             kind=kind,
             user=member,
@@ -364,3 +401,66 @@ def requeue_unsent_notifications(*, now: datetime | None = None) -> int:
             break
         enqueued += 1
     return enqueued
+
+
+# --- Round opened and preferences ---------------------------------------------
+
+
+def notify_round_opened(*, round) -> list[Notification]:
+    """
+    "A new round is open" to the members of every organisation that asked
+    to be told, once per person per round whoever calls it and however
+    often (the rounds app's publish service, or an operator). Call inside
+    the publishing transaction: nothing is sent if it rolls back.
+    """
+    organisations = Organisation.objects.filter(notify_new_rounds=True).order_by("pk")
+    sent = []
+    for organisation in organisations:
+        sent += notify_organisation(
+            kind="round_opened",
+            organisation=organisation,
+            about=round,
+            context={"round": round},
+            key=f"round:{round.pk}:opened",
+            essential=False,
+        )
+    return sent
+
+
+@transaction.atomic
+def set_notification_preference(*, membership: Membership, actor: User, receives: bool) -> Membership:
+    """A member switches their own reminders and updates for one organisation on or off."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.user_id != actor.pk:
+        raise PermissionDenied("You can change only your own email preferences.")
+    if membership.receives_notifications != receives:
+        membership.receives_notifications = receives
+        membership.save(update_fields=["receives_notifications"])
+        record_audit_event(
+            actor=actor,
+            verb="notification_preference_changed",
+            subject=membership.organisation,
+            data={"member": actor.email, "receives_notifications": receives},
+        )
+    return membership
+
+
+@transaction.atomic
+def set_round_opening_alerts(*, organisation: Organisation, actor: User, wanted: bool) -> Organisation:
+    """An owner or editor asks (or stops asking) to be told when a new round opens."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if not Membership.objects.filter(
+        user=actor, organisation=organisation,
+        role__in=[MembershipRole.OWNER, MembershipRole.EDITOR],
+    ).exists():
+        raise PermissionDenied("Only the organisation's owners and editors can change this.")
+    if organisation.notify_new_rounds != wanted:
+        organisation.notify_new_rounds = wanted
+        organisation.save(update_fields=["notify_new_rounds"])
+        record_audit_event(
+            actor=actor,
+            verb="round_opening_alerts_changed",
+            subject=organisation,
+            data={"notify_new_rounds": wanted},
+        )
+    return organisation

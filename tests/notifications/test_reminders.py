@@ -249,7 +249,7 @@ def test_grant_officers_get_one_weekly_list_of_overdue_returns(make_user, django
     assert body.index(late.award.application.reference) < body.index(later.award.application.reference)
     assert "due 1 May 2026, 31 days overdue" in body
     assert "(changes requested, not yet sent back)" in body
-    assert f"/staff/applications/{late.award.application.pk}/" in body
+    assert f"/staff/monitoring/{late.pk}/" in body
 
     assert run("monitoring_digest", monday + timedelta(days=7)) == ["monitoring_overdue_digest"] * 2
 
@@ -276,3 +276,18 @@ def test_running_every_job_twice_sends_nothing_the_second_time(member, spring_ro
         "rounds_closing": 1, "scoring": 1, "offers": 1, "monitoring": 1, "monitoring_digest": 0
     }
     assert all(sent == [] for sent in second.values())
+
+
+def test_each_officer_digest_lists_their_cases_and_the_unassigned(
+    make_user, django_capture_on_commit_callbacks
+):
+    alice, bob = make_user(Role.GRANT_OFFICER), make_user(Role.GRANT_OFFICER)
+    alices = MonitoringReturnFactory(due=date(2026, 5, 1), award__application__case_officer=alice)
+    nobodys = MonitoringReturnFactory(due=date(2026, 5, 2))
+    with django_capture_on_commit_callbacks(execute=True):
+        run("monitoring_digest", london(2026, 6, 1, 7, 30))
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert alices.award.application.reference in bodies[alice.email]
+    assert alices.award.application.reference not in bodies[bob.email]
+    assert nobodys.award.application.reference in bodies[alice.email]
+    assert nobodys.award.application.reference in bodies[bob.email]
