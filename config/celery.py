@@ -37,6 +37,7 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expire_seconds": 55},
     },
+    "reminders-rounds-opened": _reminder_job("rounds_opened", WORKING_HOURS),
     "reminders-rounds-closing": _reminder_job("rounds_closing", WORKING_HOURS),
     "reminders-scoring": _reminder_job("scoring", WORKING_HOURS),
     "reminders-offers": _reminder_job("offers", WORKING_HOURS),
@@ -51,6 +52,7 @@ BEAT_DESCRIPTIONS = {
     "sweep-unsent-notifications": (
         "Hands pending notifications to the broker again (broker outage, retries due, stuck sends)."
     ),
+    "reminders-rounds-opened": "A round has opened, to organisations that asked to be told.",
     "reminders-rounds-closing": "Rounds closing in 7 days and in 1 day, to organisations with a draft.",
     "reminders-scoring": "Assessors: scores due in 3 days, and overdue.",
     "reminders-offers": "Grant offers not accepted after NOTIFICATION_OFFER_REMINDER_DAYS days.",

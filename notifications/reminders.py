@@ -43,14 +43,17 @@ from grants.models import (
     MonitoringStatus,
 )
 from grants.services import open_due_returns
-from rounds.models import RoundStatus
+from rounds.models import Round, RoundStatus
 
 from .models import Notification
-from .services import remind_organisation, remind_user
+from .services import notify_round_opened, remind_organisation, remind_user
 
 # Days before a round closes that its drafts' organisations are reminded,
 # furthest first.
 ROUND_CLOSING_DAYS = (7, 1)
+# A round is announced on any run within this many days of its opening, so a
+# missed run is made up; later runs leave it alone (and the keys forbid repeats).
+ROUND_OPENED_WITHIN_DAYS = 7
 # Days before an assessor's scores are due that they are reminded.
 SCORING_DUE_SOON_DAYS = 3
 # Monitoring returns: reminded this many days before they are due, on the
@@ -145,6 +148,27 @@ def remind_rounds_closing(*, now: datetime) -> list[Notification]:
                     },
                     key=f"reminder:{kind}:round:{draft.round_id}:organisation:{draft.organisation_id}",
                 )
+    return sent
+
+
+def announce_rounds_opened(*, now: datetime) -> list[Notification]:
+    """
+    "A new round is open" to organisations that asked to be told, for each
+    published round that opened in the last few days. A round published
+    after its opening time is announced by publish_round straight away;
+    this covers rounds published ahead of their opening.
+    """
+    rounds = Round.objects.filter(
+        status=RoundStatus.PUBLISHED,
+        opens_at__lte=now,
+        opens_at__gt=now - timedelta(days=ROUND_OPENED_WITHIN_DAYS),
+        closes_at__gt=now,
+    ).select_related("programme").order_by("pk")
+    sent = []
+    for round in rounds:
+        with transaction.atomic():
+            if _claim(Round, round.pk, status=RoundStatus.PUBLISHED):
+                sent += notify_round_opened(round=round)
     return sent
 
 
@@ -334,6 +358,7 @@ class ReminderJob:
 JOBS = {
     job.name: job
     for job in [
+        ReminderJob("rounds_opened", "New rounds open, to groups that asked", announce_rounds_opened),
         ReminderJob("rounds_closing", "Rounds closing in 7 days and in 1 day", remind_rounds_closing),
         ReminderJob("scoring", "Assessors' scores due in 3 days, and overdue", remind_assessors),
         ReminderJob("offers", "Offers not yet accepted", remind_offers),

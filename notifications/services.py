@@ -410,20 +410,23 @@ def notify_round_opened(*, round) -> list[Notification]:
     """
     "A new round is open" to the members of every organisation that asked
     to be told, once per person per round whoever calls it and however
-    often (the rounds app's publish service, or an operator). Call inside
-    the publishing transaction: nothing is sent if it rolls back.
+    often (publish_round, or the hourly "rounds_opened" job for a round
+    published ahead of its opening). Returns the notifications this call
+    created. Call inside a transaction: nothing is sent if it rolls back.
     """
     organisations = Organisation.objects.filter(notify_new_rounds=True).order_by("pk")
     sent = []
     for organisation in organisations:
-        sent += notify_organisation(
-            kind="round_opened",
-            organisation=organisation,
-            about=round,
-            context={"round": round},
-            key=f"round:{round.pk}:opened",
-            essential=False,
-        )
+        for member in _organisation_members(organisation, essential=False):
+            notification = remind_user(
+                kind="round_opened",
+                user=member,
+                about=round,
+                context={"round": round, "organisation": organisation},
+                key=f"round:{round.pk}:opened",
+            )
+            if notification is not None:
+                sent.append(notification)
     return sent
 
 

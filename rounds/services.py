@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role, has_role
 from accounts.services import record_audit_event
+from notifications.services import notify_round_opened
 
 from .models import Criterion, Programme, Round, RoundStatus
 from .selectors import scoring_has_started
@@ -362,7 +363,11 @@ def publish_round(*, round: Round, actor: User) -> Round:
     if problems:
         raise ValidationError(problems)
     round.publish()
-    return _save_transition(round, actor=actor, verb="round_published", from_state=RoundStatus.DRAFT)
+    round = _save_transition(round, actor=actor, verb="round_published", from_state=RoundStatus.DRAFT)
+    if round.is_open():
+        # Opening later: the hourly "rounds_opened" reminder job announces it.
+        notify_round_opened(round=round)
+    return round
 
 
 def _save_transition(round: Round, *, actor: User, verb: str, from_state: str) -> Round:
