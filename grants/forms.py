@@ -751,7 +751,8 @@ class AssignAssessorForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["assessor"].queryset = assessors
         self.helper = FormHelper()
-        self.helper.form_action = ""
+        # The page wraps it in its own form, posting to the assign view.
+        self.helper.form_tag = False
         self.helper.layout = Layout(Field.select("assessor"), Submit("assign", "Assign assessor"))
 
 
