@@ -18,7 +18,7 @@ from crispy_forms_gds.layout import (
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 
 from applicants.choices import District
 from applicants.uploads import ALLOWED_DESCRIPTION, max_upload_megabytes
@@ -26,7 +26,14 @@ from config.formfields import MoneyField
 from rounds.models import Outcome
 
 from .eligibility import Answers, long_date, pounds
-from .models import AttachmentKind, BasedIn, EntryChannel, FinancialOutlook, Recommendation
+from .models import (
+    AttachmentKind,
+    BasedIn,
+    EntryChannel,
+    FinancialOutlook,
+    IneligibleReason,
+    Recommendation,
+)
 
 
 class ProjectDateField(DateInputField):
@@ -774,7 +781,8 @@ class AssignAssessorForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["assessor"].queryset = assessors
         self.helper = FormHelper()
-        self.helper.form_action = ""
+        # The page wraps it in its own form, posting to the assign view.
+        self.helper.form_tag = False
         self.helper.layout = Layout(Field.select("assessor"), Submit("assign", "Assign assessor"))
 
 
@@ -813,54 +821,199 @@ class DeclarationOfInterestForm(forms.Form):
 
 
 class ScoringForm(forms.Form):
-    """One score and one justification per criterion of the round."""
+    """
+    One score and one justification per criterion of the round. A draft
+    may leave anything blank; `submitting` makes every answer required.
+    Labels are escaped here because the GOV.UK radios template marks them safe.
+    """
 
-    def __init__(self, *args, criteria, scale_min, existing, **kwargs):
+    def __init__(self, *args, criteria, round, existing, submitting=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.criteria = list(criteria)
+        self.submitting = submitting
         fields = []
         for criterion in self.criteria:
             score_name, note_name = f"score_{criterion.pk}", f"justification_{criterion.pk}"
             current = existing.get(criterion.pk)
+            low = round.scoring_scale_min
+            high = min(round.scoring_scale_max, criterion.max_score)
+            title = escape(criterion.title)
             self.fields[score_name] = forms.TypedChoiceField(
-                label=f"Score for {criterion.title}",
-                choices=[(str(n), str(n)) for n in range(scale_min, criterion.max_score + 1)],
+                label=f"Score for {title}",
+                choices=[(str(n), str(n)) for n in range(low, high + 1)],
                 coerce=int,
                 required=False,
                 empty_value=None,
                 widget=forms.RadioSelect,
-                initial=str(current.score) if current else None,
+                help_text=escape(criterion.guidance),
+                initial=str(current.score) if current and current.score is not None else None,
+                error_messages={
+                    "invalid_choice": f"Choose a score from {low} to {high} for {title}",
+                },
             )
             self.fields[note_name] = forms.CharField(
-                label=f"Why did you give this score for {criterion.title}?",
+                label=f"Why did you give this score for {title}?",
                 required=False,
                 max_length=3000,
                 widget=forms.Textarea,
                 initial=current.justification if current else "",
+                error_messages={
+                    "max_length": f"Your justification for {title} must be 3,000 characters "
+                    "or fewer",
+                },
             )
             fields += [
                 Fieldset(
                     Field.radios(score_name, inline=True, legend_size=Size.SMALL),
                     Field.textarea(note_name, rows=3),
-                    legend=f"{criterion.title} (weight {criterion.weight}, out of {criterion.max_score})",
+                    legend=f"{title} (weight {criterion.weight}, scored {low} to {high})",
                     legend_size=Size.MEDIUM,
                 )
             ]
         self.helper = FormHelper()
+        self.helper.attrs = {"data-scoring-form": "true"}
         self.helper.layout = Layout(
             *fields,
-            Submit("submit_scores", "Submit scores"),
-            Button.secondary("save_draft", "Save as draft"),
+            Div(
+                Submit("submit_scores", "Submit scores"),
+                Button.secondary("save_draft", "Save as draft"),
+                css_class="govuk-button-group",
+            ),
         )
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.submitting:
+            for criterion in self.criteria:
+                score_name, note_name = f"score_{criterion.pk}", f"justification_{criterion.pk}"
+                title = criterion.title
+                if score_name not in self.errors and cleaned.get(score_name) is None:
+                    self.add_error(score_name, f"Give a score for {title}")
+                if note_name not in self.errors and not cleaned.get(note_name, "").strip():
+                    self.add_error(note_name, f"Explain your score for {title}")
+        return cleaned
+
     def scores(self) -> dict[int, tuple[int | None, str]]:
-        return {
-            c.pk: (
-                self.cleaned_data.get(f"score_{c.pk}"),
-                self.cleaned_data.get(f"justification_{c.pk}", ""),
+        """The answers that are valid, by criterion: all of them when the form is valid."""
+        result = {}
+        for c in self.criteria:
+            score_name, note_name = f"score_{c.pk}", f"justification_{c.pk}"
+            if score_name in self.errors or note_name in self.errors:
+                continue
+            result[c.pk] = (
+                self.cleaned_data.get(score_name),
+                self.cleaned_data.get(note_name, ""),
             )
-            for c in self.criteria
-        }
+        return result
+
+
+class ScreeningFailForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why is the application not eligible?",
+        choices=IneligibleReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose why the application is not eligible",
+            "invalid_choice": "Choose a reason from the list",
+        },
+    )
+    notes = forms.CharField(
+        label="What the applicant needs to know",
+        help_text="The applicant sees this with the reason. Needed when you choose another "
+        "reason.",
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea,
+        error_messages={"max_length": "The explanation must be 3,000 characters or fewer"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.radios("reason", legend_size=Size.SMALL),
+            Field.textarea("notes", rows=3),
+            Submit("fail", "Mark as not eligible", css_class="govuk-button--warning"),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == IneligibleReason.OTHER and not cleaned.get("notes", "").strip():
+            self.add_error("notes", "Explain why the application is not eligible")
+        return cleaned
+
+
+class ReasonForm(forms.Form):
+    """A required reason, for reopening screening or moderating."""
+
+    reason = forms.CharField(
+        label="Reason",
+        max_length=3000,
+        widget=forms.Textarea,
+        error_messages={
+            "required": "Give a reason",
+            "max_length": "The reason must be 3,000 characters or fewer",
+        },
+    )
+
+    def __init__(self, *args, label="Reason", button="Confirm", required_message="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+        if required_message:
+            self.fields["reason"].error_messages["required"] = required_message
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(Field.textarea("reason", rows=3), Submit("confirm", button))
+
+
+class ModerationForm(forms.Form):
+    score = forms.DecimalField(
+        label="Moderated score (%)",
+        help_text="A percentage from 0 to 100, to one decimal place, for example 64.5.",
+        min_value=0,
+        max_value=100,
+        max_digits=4,
+        decimal_places=1,
+        error_messages={
+            "required": "Enter the moderated score",
+            "invalid": "Enter the moderated score as a number, for example 64.5",
+            "min_value": "The moderated score must be 0 or more",
+            "max_value": "The moderated score must be 100 or less",
+            "max_digits": "Enter the moderated score as a number from 0 to 100",
+            "max_decimal_places": "Give the moderated score to one decimal place at most",
+            "max_whole_digits": "The moderated score must be 100 or less",
+        },
+    )
+    reason = forms.CharField(
+        label="Why you are moderating the score",
+        help_text="Kept in the application's history with the assessors' own scores.",
+        max_length=3000,
+        widget=forms.Textarea,
+        error_messages={
+            "required": "Give a reason for the moderated score",
+            "max_length": "The reason must be 3,000 characters or fewer",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["score"].widget.input_type = "text"
+        self.fields["score"].widget.attrs.update({"inputmode": "decimal"})
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.text("score", field_width=5),
+            Field.textarea("reason", rows=3),
+            Submit("moderate", "Save moderated score"),
+        )
+
+    def full_clean(self):
+        # A percent sign or spaces around the number are forgiven.
+        if self.is_bound and "score" in self.data:
+            data = self.data.copy()
+            data["score"] = str(data.get("score", "")).replace("%", "").strip()
+            self.data = data
+        super().full_clean()
 
 
 class RecommendationForm(forms.Form):

@@ -72,6 +72,24 @@ class BasedIn(models.TextChoices):
     ELSEWHERE = "elsewhere", "Somewhere else"
 
 
+class ScreeningResult(models.TextChoices):
+    PASSED = "passed", "Eligible"
+    FAILED = "failed", "Not eligible"
+
+
+class IneligibleReason(models.TextChoices):
+    """Why an officer found an application not eligible; the applicant reads these."""
+
+    ORGANISATION_TYPE = "organisation_type", "Your type of organisation cannot apply to this round"
+    OUTSIDE_LEICESTERSHIRE = "outside_leicestershire", "Your project does not serve Leicestershire"
+    AMOUNT = "amount", "The amount asked for is outside the round's limits"
+    DATES = "dates", "The project's dates are outside the round's dates"
+    INCOMPLETE = "incomplete", "The application is incomplete"
+    DUPLICATE = "duplicate", "This duplicates another application"
+    OVERDUE_MONITORING = "overdue_monitoring", "Monitoring for an earlier grant is overdue"
+    OTHER = "other", "Another reason"
+
+
 class Application(FSMModelMixin, models.Model):
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="applications")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="applications")
@@ -116,6 +134,24 @@ class Application(FSMModelMixin, models.Model):
     case_officer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
     )
+    # The latest screening; earlier ones (and reopenings) are in the audit log.
+    screening_result = models.CharField(
+        max_length=10, choices=ScreeningResult.choices, blank=True, db_index=True
+    )
+    ineligible_reason = models.CharField(max_length=30, choices=IneligibleReason.choices, blank=True)
+    screening_notes = models.TextField(blank=True)
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    screened_at = models.DateTimeField(null=True, blank=True)
+    # An officer's moderated score replaces the assessors' average; their
+    # own scores stay on their assignments (see selectors.final_scores).
+    moderated_score = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    moderation_reason = models.TextField(blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -160,6 +196,14 @@ class Application(FSMModelMixin, models.Model):
 
     @transition(field=status, source=ApplicationStatus.SUBMITTED, target=ApplicationStatus.INELIGIBLE)
     def fail_screening(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[ApplicationStatus.INELIGIBLE, ApplicationStatus.IN_ASSESSMENT],
+        target=ApplicationStatus.SUBMITTED,
+    )
+    def reopen_screening(self) -> None:
         pass
 
     @transition(field=status, source=ApplicationStatus.IN_ASSESSMENT, target=ApplicationStatus.SCORED)
@@ -248,6 +292,18 @@ class AssignmentStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", "Scoring"
     SUBMITTED = "submitted", "Scores submitted"
     CONFLICTED = "conflicted", "Conflict of interest declared"
+    REMOVED = "removed", "Removed by an officer"
+
+
+# Assignments that count towards an application's assessors: a conflicted
+# or removed one leaves a place to fill.
+ACTIVE_ASSIGNMENT_STATES = [
+    AssignmentStatus.ASSIGNED,
+    AssignmentStatus.IN_PROGRESS,
+    AssignmentStatus.SUBMITTED,
+]
+# Work an assessor still has to do: what automatic allocation balances.
+OPEN_ASSIGNMENT_STATES = [AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS]
 
 
 class Assignment(FSMModelMixin, models.Model):
@@ -268,7 +324,13 @@ class Assignment(FSMModelMixin, models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["application", "assessor"], name="one_assignment_per_assessor"),
+            # Never the same assessor twice on one application; one removed
+            # by an officer may be asked again.
+            models.UniqueConstraint(
+                fields=["application", "assessor"],
+                condition=~Q(status="removed"),
+                name="one_assignment_per_assessor",
+            ),
         ]
         indexes = [models.Index(fields=["assessor", "status"])]
 
@@ -287,6 +349,14 @@ class Assignment(FSMModelMixin, models.Model):
     def submit_scores(self) -> None:
         pass
 
+    @transition(
+        field=status,
+        source=[AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS],
+        target=AssignmentStatus.REMOVED,
+    )
+    def remove(self) -> None:
+        pass
+
 
 class ConflictDeclaration(models.Model):
     """What an assessor declared before opening an application (the panel minutes)."""
@@ -303,8 +373,9 @@ class ConflictDeclaration(models.Model):
 class Score(models.Model):
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="scores")
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
-    score = models.PositiveSmallIntegerField()
-    justification = models.TextField()
+    # Empty while a draft has a justification but no score yet.
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    justification = models.TextField(blank=True)
 
     class Meta:
         constraints = [

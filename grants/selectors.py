@@ -7,13 +7,18 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Avg,
+    BooleanField,
     Case,
     CharField,
     Count,
     DecimalField,
     Exists,
+    ExpressionWrapper,
     F,
+    Max,
+    Min,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -21,6 +26,7 @@ from django.db.models import (
     Value,
     When,
     Window,
+    functions,
 )
 from django.db.models.expressions import RowRange
 from django.db.models.functions import Cast, Coalesce, RowNumber
@@ -37,6 +43,7 @@ from rounds.models import Round
 from . import eligibility
 from .eligibility import Answers, History, OtherApplication, OverdueReturn, long_date, pounds
 from .models import (
+    ACTIVE_ASSIGNMENT_STATES,
     COMMITTED_AWARD_STATES,
     DEFAULT_MONITORING_RULE,
     SENT_MONITORING_STATES,
@@ -1254,3 +1261,170 @@ def get_return_file_for_user(*, user: User, return_pk: int, pk: int) -> Monitori
             monitoring_return__award__application__in=applications_for_applicant(user)
         )
     return get_object_or_404(files, pk=pk)
+
+
+# --- Assessment: screening, assignment, conflicts, scores, moderation -------
+# (the assessment helper's section)
+
+
+def with_final_score(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """
+    Annotate each application with its assessors' scores and its final score:
+    `average_score` (the mean of the submitted weighted scores, to one
+    decimal place), `low_score`, `high_score`, `submitted_count`, and
+    `final_score`, which is the officer's moderated score when one is set,
+    else the average. Ranking sorts by `final_score`.
+    """
+    submitted = Q(assignments__status=AssignmentStatus.SUBMITTED)
+    score_field = DecimalField(max_digits=4, decimal_places=1)
+    return queryset.annotate(
+        average_score=functions.Round(
+            Avg("assignments__weighted_score", filter=submitted, output_field=score_field), 1
+        ),
+        low_score=Min("assignments__weighted_score", filter=submitted),
+        high_score=Max("assignments__weighted_score", filter=submitted),
+        submitted_count=Count("assignments", filter=submitted),
+        active_count=Count(
+            "assignments", filter=Q(assignments__status__in=ACTIVE_ASSIGNMENT_STATES)
+        ),
+    ).annotate(
+        final_score=Coalesce("moderated_score", "average_score", output_field=score_field),
+        score_spread=F("high_score") - F("low_score"),
+    )
+
+
+def final_scores(round: Round) -> QuerySet[Application]:
+    """
+    The round's applications that have scores, each annotated by
+    `with_final_score`, highest final score first. The ranking page uses this.
+    """
+    return (
+        with_final_score(
+            Application.objects.filter(round=round).select_related("organisation", "round")
+        )
+        .filter(submitted_count__gt=0)
+        .order_by(F("final_score").desc(nulls_last=True), "reference")
+    )
+
+
+def officer_round_applications(round: Round) -> QuerySet[Application]:
+    """Every submitted application in the round, with scores and assessor counts."""
+    return with_final_score(
+        Application.objects.filter(round=round)
+        .exclude(status=ApplicationStatus.DRAFT)
+        .select_related("organisation", "round")
+    )
+
+
+def needs_assessors(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """
+    Applications in assessment with fewer active assessors than the round
+    asks for: new ones, and those returned after a conflict or a removal.
+    `queryset` must come from with_final_score.
+    """
+    return queryset.filter(
+        status=ApplicationStatus.IN_ASSESSMENT,
+        active_count__lt=F("round__assessors_per_application"),
+    )
+
+
+def moderation_rows(round: Round) -> QuerySet[Application]:
+    """
+    Applications with submitted scores, each with `flagged` when its
+    assessors' weighted scores differ by more than the round's threshold,
+    and its submitted assignments (with assessors) prefetched.
+    """
+    return (
+        final_scores(round)
+        .annotate(
+            flagged=ExpressionWrapper(
+                Q(score_spread__gt=F("round__moderation_threshold")),
+                output_field=BooleanField(),
+            )
+        )
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.filter(status=AssignmentStatus.SUBMITTED)
+                .select_related("assessor")
+                .order_by("submitted_at", "pk"),
+                to_attr="submitted_assignments",
+            )
+        )
+        .order_by("-flagged", "reference")
+    )
+
+
+def get_application_for_moderation(*, pk: int) -> Application:
+    return get_object_or_404(
+        with_final_score(
+            Application.objects.exclude(status=ApplicationStatus.DRAFT).select_related(
+                "organisation", "round__programme", "moderated_by"
+            )
+        ),
+        pk=pk,
+    )
+
+
+@dataclass(frozen=True)
+class ScoreSheet:
+    """Scores side by side: a row per criterion, a column per submitted assessor."""
+
+    assignments: list
+    rows: list  # (criterion, [Score or None for each assignment])
+
+
+def score_sheet(application: Application, *, assignments=None) -> ScoreSheet:
+    """Every submitted assessor's score and justification per criterion (three queries)."""
+    if assignments is None:
+        assignments = list(
+            application.assignments.filter(status=AssignmentStatus.SUBMITTED)
+            .select_related("assessor")
+            .order_by("submitted_at", "pk")
+        )
+    criteria = list(application.round.criteria.all())
+    scores = {
+        (s.assignment_id, s.criterion_id): s
+        for s in Score.objects.filter(assignment__in=assignments)
+    }
+    rows = [
+        (criterion, [scores.get((a.pk, criterion.pk)) for a in assignments])
+        for criterion in criteria
+    ]
+    return ScoreSheet(assignments=assignments, rows=rows)
+
+
+def round_declarations(round: Round) -> QuerySet[ConflictDeclaration]:
+    """Every declaration made in the round, oldest first, as panel minutes list them."""
+    return (
+        ConflictDeclaration.objects.filter(assignment__application__round=round)
+        .select_related("assignment__assessor", "assignment__application__organisation")
+        .order_by("declared_at", "pk")
+    )
+
+
+def assessor_queue(user: User) -> QuerySet[Assignment]:
+    """The assessor's assignments (not those an officer removed), with what the queue shows."""
+    return (
+        Assignment.objects.filter(assessor=user)
+        .exclude(status=AssignmentStatus.REMOVED)
+        .select_related("application__organisation", "application__round__programme")
+    )
+
+
+def assessors_available_for(application: Application) -> QuerySet[User]:
+    """Assessors an officer may add: not already on it, no conflict with the organisation."""
+    conflicted = ConflictDeclaration.objects.filter(
+        has_conflict=True, assignment__application__organisation=application.organisation_id
+    ).values("assignment__assessor")
+    current = (
+        Assignment.objects.filter(application=application)
+        .exclude(status=AssignmentStatus.REMOVED)
+        .values("assessor")
+    )
+    return assessors().exclude(pk__in=current).exclude(pk__in=conflicted)
+
+
+def others_scores_visible(assignment: Assignment) -> bool:
+    """Blind scoring: an assessor sees colleagues' scores only once theirs are submitted."""
+    return assignment.status == AssignmentStatus.SUBMITTED

@@ -9,11 +9,11 @@ queues notifications to be sent after commit.
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -28,6 +28,8 @@ from rounds.models import Round
 from . import selectors
 from .eligibility import Answers
 from .models import (
+    ACTIVE_ASSIGNMENT_STATES,
+    OPEN_ASSIGNMENT_STATES,
     Application,
     ApplicationStatus,
     Assignment,
@@ -40,6 +42,7 @@ from .models import (
     ConflictDeclaration,
     Decision,
     EntryChannel,
+    IneligibleReason,
     MonitoringFile,
     MonitoringReturn,
     MonitoringReview,
@@ -49,6 +52,7 @@ from .models import (
     ReturnKind,
     ReviewOutcome,
     Score,
+    ScreeningResult,
     weighted_percentage,
 )
 from .permissions import can_edit_application, can_edit_for_organisation
@@ -386,59 +390,165 @@ def withdraw_application(
     return application
 
 
-# --- Screening and assessment ---------------------------------------------
+# --- Screening, assignment, conflicts, scoring and moderation ---------------
+# (the assessment helper's section; recommendations and decisions follow)
 
 
-@transaction.atomic
-def pass_screening(*, application: Application, actor: User) -> Application:
-    _require_role(actor, Role.GRANT_OFFICER, message="Only grant officers screen applications.")
+def _require_officer(actor: User, *, action: str) -> None:
+    _require_role(actor, Role.GRANT_OFFICER, message=f"Only grant officers {action}.")
+
+
+def _screen(
+    *, application: Application, actor: User, result: str, reason: str, notes: str
+) -> Application:
+    """Record one screening: the result, the transition, the audit row and the email."""
+    _require_officer(actor, action="screen applications")
     application = _lock(Application, application.pk)
     if application.status != ApplicationStatus.SUBMITTED:
         raise ValidationError("Only a submitted application can be screened.")
-    application.pass_screening()
+    application.screening_result = result
+    application.ineligible_reason = reason
+    application.screening_notes = notes.strip()
+    application.screened_by = actor
+    application.screened_at = timezone.now()
+    if result == ScreeningResult.PASSED:
+        application.pass_screening()
+    else:
+        application.fail_screening()
     application.save()
+    kind = f"screening_{result}"
     record_audit_event(
         actor=actor,
-        verb="screening_passed",
+        verb=kind,
         subject=application,
         from_state=ApplicationStatus.SUBMITTED,
         to_state=application.status,
+        data={
+            "reason": IneligibleReason(reason).label if reason else "",
+            "notes": application.screening_notes,
+        },
     )
     notify_organisation(
-        kind="screening_passed",
+        kind=kind,
         organisation=application.organisation,
         about=application,
         context={"application": application},
-        key=f"application:{application.pk}:screening_passed",
+        # One email each time it is screened: screening may be reopened.
+        key=f"application:{application.pk}:{kind}:{application.screened_at:%Y%m%d%H%M%S%f}",
     )
     return application
 
 
 @transaction.atomic
-def assign_assessor(
-    *, application: Application, assessor: User, actor: User, due: date | None = None
-) -> Assignment:
-    _require_role(actor, Role.GRANT_OFFICER, message="Only grant officers assign assessors.")
+def pass_screening(*, application: Application, actor: User, notes: str = "") -> Application:
+    """The officer finds a submitted application eligible: it goes to assessment."""
+    return _screen(
+        application=application,
+        actor=actor,
+        result=ScreeningResult.PASSED,
+        reason="",
+        notes=notes,
+    )
+
+
+@transaction.atomic
+def fail_screening(
+    *, application: Application, actor: User, reason: str, notes: str = ""
+) -> Application:
+    """
+    The officer finds a submitted application not eligible, choosing the
+    reason from IneligibleReason and adding what the applicant should know.
+    The group is told why by email and on its application page.
+    """
+    _require_officer(actor, action="screen applications")
+    if reason not in IneligibleReason.values:
+        raise ValidationError("Choose why the application is not eligible.")
+    if reason == IneligibleReason.OTHER and not notes.strip():
+        raise ValidationError("Explain why the application is not eligible.")
+    return _screen(
+        application=application,
+        actor=actor,
+        result=ScreeningResult.FAILED,
+        reason=reason,
+        notes=notes,
+    )
+
+
+@transaction.atomic
+def reopen_screening(*, application: Application, actor: User, reason: str) -> Application:
+    """
+    Send an application back to screening: one found not eligible, or one in
+    assessment that no assessor has submitted scores for yet. Assignments
+    are kept (with any draft scores) but scoring pauses until it passes again.
+    """
+    _require_officer(actor, action="reopen screening")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Give a reason for reopening the screening.")
     application = _lock(Application, application.pk)
-    if application.status != ApplicationStatus.IN_ASSESSMENT:
+    before = application.status
+    if before == ApplicationStatus.IN_ASSESSMENT:
+        if application.assignments.filter(status=AssignmentStatus.SUBMITTED).exists():
+            raise ValidationError(
+                "An assessor has already submitted scores for this application, so its "
+                "screening cannot be reopened."
+            )
+    elif before != ApplicationStatus.INELIGIBLE:
         raise ValidationError(
-            "Assessors can be assigned only once the application has passed screening."
+            "Only an application found not eligible, or one being assessed that has no "
+            "submitted scores, can be screened again."
         )
-    if not has_role(assessor, Role.ASSESSOR):
-        raise ValidationError(f"{assessor} is not an assessor.")
-    if Assignment.objects.filter(application=application, assessor=assessor).exists():
-        raise ValidationError(f"{assessor} is already assigned to this application.")
+    if before == ApplicationStatus.INELIGIBLE:
+        live = selectors.live_application_in_round(
+            round=application.round, organisation=application.organisation
+        )
+        if live is not None:
+            raise ValidationError(
+                f"{application.organisation} has since made another application to this round "
+                f"({live.reference or 'a draft'}), so this one cannot be reopened."
+            )
+    application.screening_result = ""
+    application.reopen_screening()
+    application.save()
+    record_audit_event(
+        actor=actor,
+        verb="screening_reopened",
+        subject=application,
+        from_state=before,
+        to_state=application.status,
+        data={"reason": reason},
+    )
+    return application
+
+
+def _active_assignment_count(application: Application) -> int:
+    return application.assignments.filter(status__in=ACTIVE_ASSIGNMENT_STATES).count()
+
+
+def _has_declared_conflict(*, assessor: User, organisation_id: int) -> bool:
+    return ConflictDeclaration.objects.filter(
+        has_conflict=True,
+        assignment__assessor=assessor,
+        assignment__application__organisation_id=organisation_id,
+    ).exists()
+
+
+def _create_assignment(
+    *, application: Application, assessor: User, actor: User, how: str
+) -> Assignment:
+    """Insert one assignment, audit it and tell the assessor (the caller checked the rules)."""
     assignment = Assignment.objects.create(
         application=application,
         assessor=assessor,
         assigned_by=actor,
-        due=due or application.round.assessment_deadline,
+        due=application.round.assessment_deadline,
     )
     record_audit_event(
         actor=actor,
         verb="assessor_assigned",
         subject=application,
-        data={"assessor": assessor.email, "assignment": assignment.pk},
+        to_state=assignment.status,
+        data={"assessor": assessor.email, "assignment": assignment.pk, "how": how},
     )
     notify_user(
         kind="assessment_assigned",
@@ -450,6 +560,156 @@ def assign_assessor(
     return assignment
 
 
+@transaction.atomic
+def assign_assessor(
+    *, application: Application, assessor: User, actor: User, due: date | None = None
+) -> Assignment:
+    """
+    An officer asks one assessor to score one application: never the same
+    assessor twice, never one who has declared a conflict with the
+    organisation, and no more than the round's number of assessors.
+    """
+    _require_officer(actor, action="assign assessors")
+    application = _lock(Application, application.pk)
+    if application.status != ApplicationStatus.IN_ASSESSMENT:
+        raise ValidationError(
+            "Assessors can be assigned only once the application has passed screening."
+        )
+    if not has_role(assessor, Role.ASSESSOR) or not assessor.is_active:
+        raise ValidationError(f"{assessor} is not an assessor.")
+    if (
+        application.assignments.filter(assessor=assessor)
+        .exclude(status=AssignmentStatus.REMOVED)
+        .exists()
+    ):
+        raise ValidationError(f"{assessor} is already assigned to this application.")
+    if _has_declared_conflict(assessor=assessor, organisation_id=application.organisation_id):
+        raise ValidationError(
+            f"{assessor} has declared a conflict of interest with "
+            f"{application.organisation}, so cannot assess its applications."
+        )
+    needed = application.round.assessors_per_application
+    if _active_assignment_count(application) >= needed:
+        raise ValidationError(
+            f"This application already has the {needed} assessor{'s' if needed != 1 else ''} "
+            "the round asks for. Remove one before assigning another."
+        )
+    assignment = _create_assignment(
+        application=application, assessor=assessor, actor=actor, how="by hand"
+    )
+    if due is not None:
+        assignment.due = due
+        assignment.save(update_fields=["due"])
+    return assignment
+
+
+@transaction.atomic
+def remove_assignment(*, assignment: Assignment, actor: User, reason: str = "") -> Assignment:
+    """Take an application away from an assessor who has not submitted scores for it."""
+    _require_officer(actor, action="remove assessors")
+    assignment = _lock(Assignment, assignment.pk)
+    if assignment.status not in (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS):
+        raise ValidationError(
+            "Only an assessor who has not submitted scores or declared a conflict can be removed."
+        )
+    before = assignment.status
+    assignment.remove()
+    assignment.save()
+    record_audit_event(
+        actor=actor,
+        verb="assessor_removed",
+        subject=assignment.application,
+        from_state=before,
+        to_state=assignment.status,
+        data={
+            "assessor": assignment.assessor.email,
+            "assignment": assignment.pk,
+            "reason": reason.strip(),
+        },
+    )
+    return assignment
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """What automatic allocation did: assignments made, and places it could not fill."""
+
+    assigned: int
+    unfilled: int
+
+
+@transaction.atomic
+def allocate_assessors(*, round: Round, actor: User) -> Allocation:
+    """
+    Give every application in assessment the round's number of assessors.
+    Each place goes to the eligible assessor with the fewest open
+    assignments (ties to the lower id, so the result is repeatable); an
+    assessor is never given an application twice, nor one from an
+    organisation they have declared a conflict with. Running it again
+    changes nothing once every place is filled.
+    """
+    _require_officer(actor, action="allocate assessors")
+    # Locking the round makes two allocations of the same round take turns.
+    round = _lock(Round, round.pk)
+    needed = round.assessors_per_application
+    applications = list(
+        Application.objects.select_for_update()
+        .filter(round=round, status=ApplicationStatus.IN_ASSESSMENT)
+        .order_by("pk")
+    )
+    people = list(selectors.assessors().order_by("pk"))
+    if not applications or not people:
+        return Allocation(assigned=0, unfilled=0 if not applications else needed * len(applications))
+    load = dict.fromkeys((person.pk for person in people), 0)
+    for row in (
+        Assignment.objects.filter(assessor__in=people, status__in=OPEN_ASSIGNMENT_STATES)
+        .values("assessor")
+        .annotate(open=Count("pk"))
+    ):
+        load[row["assessor"]] = row["open"]
+    taken: dict[int, set[int]] = {application.pk: set() for application in applications}
+    active: dict[int, int] = dict.fromkeys(taken, 0)
+    for application_id, assessor_id, status in Assignment.objects.filter(
+        application__in=applications
+    ).values_list("application", "assessor", "status"):
+        if status != AssignmentStatus.REMOVED:
+            # A conflicted assessor is never asked again, nor is a current one.
+            taken[application_id].add(assessor_id)
+        if status in ACTIVE_ASSIGNMENT_STATES:
+            active[application_id] += 1
+    conflicts = set(
+        ConflictDeclaration.objects.filter(has_conflict=True, assignment__assessor__in=people)
+        .values_list("assignment__assessor", "assignment__application__organisation")
+        .distinct()
+    )
+    assigned = unfilled = 0
+    for application in applications:
+        for _ in range(needed - active[application.pk]):
+            candidates = [
+                person
+                for person in people
+                if person.pk not in taken[application.pk]
+                and (person.pk, application.organisation_id) not in conflicts
+            ]
+            if not candidates:
+                unfilled += 1
+                continue
+            chosen = min(candidates, key=lambda person: (load[person.pk], person.pk))
+            _create_assignment(
+                application=application, assessor=chosen, actor=actor, how="automatically"
+            )
+            taken[application.pk].add(chosen.pk)
+            load[chosen.pk] += 1
+            assigned += 1
+    record_audit_event(
+        actor=actor,
+        verb="assessors_allocated",
+        subject=round,
+        data={"assigned": assigned, "unfilled": unfilled},
+    )
+    return Allocation(assigned=assigned, unfilled=unfilled)
+
+
 def _require_assessor(assignment: Assignment, actor: User) -> None:
     if assignment.assessor_id != actor.pk:
         raise PermissionDenied("This application is not assigned to you.")
@@ -459,15 +719,20 @@ def _require_assessor(assignment: Assignment, actor: User) -> None:
 def declare_interest(
     *, assignment: Assignment, actor: User, has_conflict: bool, details: str = ""
 ) -> Assignment:
-    """Record the assessor's declaration; a conflict removes their access at once."""
+    """
+    Record the assessor's declaration before they open the application. A
+    conflict removes their access at once and leaves the place for an
+    officer to fill (selectors.needs_assessors).
+    """
     assignment = _lock(Assignment, assignment.pk)
     _require_assessor(assignment, actor)
     if assignment.status != AssignmentStatus.ASSIGNED:
         raise ValidationError("You have already made a declaration for this application.")
-    if has_conflict and not details.strip():
+    details = details.strip()
+    if has_conflict and not details:
         raise ValidationError("Describe your conflict of interest.")
     ConflictDeclaration.objects.create(
-        assignment=assignment, has_conflict=has_conflict, details=details.strip()
+        assignment=assignment, has_conflict=has_conflict, details=details
     )
     before = assignment.status
     if has_conflict:
@@ -481,11 +746,7 @@ def declare_interest(
         subject=assignment.application,
         from_state=before,
         to_state=assignment.status,
-        data={
-            "assignment": assignment.pk,
-            "has_conflict": has_conflict,
-            "details": details.strip(),
-        },
+        data={"assignment": assignment.pk, "has_conflict": has_conflict, "details": details},
     )
     if has_conflict:
         notify_user(
@@ -498,6 +759,15 @@ def declare_interest(
     return assignment
 
 
+def score_range(*, round: Round, criterion) -> tuple[int, int]:
+    """The scores allowed for a criterion: the round's scale, capped by its maximum."""
+    return round.scoring_scale_min, min(round.scoring_scale_max, criterion.max_score)
+
+
+# States in which an assessor's scores are still wanted.
+SCORING_STATES = [ApplicationStatus.IN_ASSESSMENT, ApplicationStatus.SCORED]
+
+
 @transaction.atomic
 def save_scores(
     *,
@@ -507,46 +777,56 @@ def save_scores(
     submit: bool = False,
 ) -> Assignment:
     """
-    Save the assessor's scores (a draft), and on `submit` check every
-    criterion is scored with a justification and lock them in.
-    `scores` maps criterion id to (score, justification).
+    Save the assessor's scores as a draft, or on `submit` check that every
+    criterion has a score and a justification and lock them in. `scores`
+    maps criterion id to (score or None, justification). A score off the
+    scale refuses the whole save, so nothing half-checked is stored.
     """
     assignment = _lock(Assignment, assignment.pk)
     _require_assessor(assignment, actor)
     if assignment.status != AssignmentStatus.IN_PROGRESS:
         raise ValidationError("These scores can no longer be changed.")
-    if assignment.application.status == ApplicationStatus.WITHDRAWN:
+    application = assignment.application
+    if application.status == ApplicationStatus.WITHDRAWN:
         raise ValidationError("The group has withdrawn this application, so it needs no scores.")
-    round = assignment.application.round
+    if application.status not in SCORING_STATES:
+        raise ValidationError(
+            "This application is being screened again, so scoring is paused. Your draft is kept."
+        )
+    round = application.round
     criteria = {criterion.pk: criterion for criterion in round.criteria.all()}
     problems = []
+    valid = {}
     for criterion_id, (value, justification) in scores.items():
         criterion = criteria.get(criterion_id)
         if criterion is None:
             raise ValidationError("A score was given for a criterion that is not in this round.")
-        if value is None:
-            continue
-        if not round.scoring_scale_min <= value <= criterion.max_score:
+        low, high = score_range(round=round, criterion=criterion)
+        if value is not None and not low <= value <= high:
             problems.append(
-                f"{criterion.title}: the score must be between {round.scoring_scale_min} "
-                f"and {criterion.max_score}."
+                f"{criterion.title}: the score must be a whole number from {low} to {high}."
             )
+            continue
+        valid[criterion_id] = (value, justification.strip())
+    if problems:
+        raise ValidationError(problems)
+    for criterion_id, (value, justification) in valid.items():
+        if value is None and not justification:
+            assignment.scores.filter(criterion_id=criterion_id).delete()
             continue
         Score.objects.update_or_create(
             assignment=assignment,
-            criterion=criterion,
-            defaults={"score": value, "justification": justification.strip()},
+            criterion_id=criterion_id,
+            defaults={"score": value, "justification": justification},
         )
-    if problems:
-        raise ValidationError(problems)
     if not submit:
         return assignment
     saved = {s.criterion_id: s for s in assignment.scores.all()}
     for criterion in criteria.values():
         score = saved.get(criterion.pk)
-        if score is None:
+        if score is None or score.score is None:
             problems.append(f"{criterion.title}: give a score.")
-        elif not score.justification:
+        if score is None or not score.justification:
             problems.append(f"{criterion.title}: explain your score.")
     if problems:
         raise ValidationError(problems)
@@ -563,7 +843,11 @@ def save_scores(
         subject=application,
         from_state=AssignmentStatus.IN_PROGRESS,
         to_state=assignment.status,
-        data={"assignment": assignment.pk, "weighted_score": assignment.weighted_score},
+        data={
+            "assignment": assignment.pk,
+            "weighted_score": assignment.weighted_score,
+            "scores": {c.title: saved[c.pk].score for c in criteria.values()},
+        },
     )
     _complete_scoring_if_done(application=application, actor=actor)
     return assignment
@@ -592,6 +876,63 @@ def _complete_scoring_if_done(*, application: Application, actor: User) -> None:
             context={"application": application},
             key=f"application:{application.pk}:scored",
         )
+
+
+MODERATED_SCORE_LIMITS = (Decimal("0"), Decimal("100"))
+
+
+@transaction.atomic
+def moderate_score(
+    *, application: Application, actor: User, score: Decimal, reason: str
+) -> Application:
+    """
+    Set the score the application is ranked by, with the reason; each
+    assessor's own score is kept on their assignment. The final score is
+    the moderated one when set, else the assessors' average
+    (selectors.final_scores).
+    """
+    _require_officer(actor, action="moderate scores")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Give a reason for the moderated score.")
+    low, high = MODERATED_SCORE_LIMITS
+    if score is None or not low <= score <= high:
+        raise ValidationError("The moderated score must be a percentage from 0 to 100.")
+    application = _lock(Application, application.pk)
+    if application.status not in SCORING_STATES:
+        raise ValidationError(
+            "Scores can be moderated only while the application is being assessed or is "
+            "scored, before a recommendation is made."
+        )
+    originals = list(
+        application.assignments.filter(status=AssignmentStatus.SUBMITTED)
+        .order_by("pk")
+        .values_list("assessor__email", "weighted_score")
+    )
+    if not originals:
+        raise ValidationError("No assessor has submitted scores for this application yet.")
+    before = application.moderated_score
+    application.moderated_score = score.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    application.moderation_reason = reason
+    application.moderated_by = actor
+    application.moderated_at = timezone.now()
+    application.save(
+        update_fields=[
+            "moderated_score", "moderation_reason", "moderated_by", "moderated_at", "updated_at"
+        ]
+    )
+    record_audit_event(
+        actor=actor,
+        verb="score_moderated",
+        subject=application,
+        data={
+            "from": before,
+            "to": application.moderated_score,
+            "reason": reason,
+            "assessors": dict(originals),
+        },
+    )
+    return application
 
 
 # --- Recommendation and decision -------------------------------------------

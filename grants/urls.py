@@ -117,6 +117,33 @@ urlpatterns = [
     ),
     path("staff/applications/<int:pk>/screen/", views.ScreenView.as_view(), name="screen"),
     path("staff/applications/<int:pk>/assign/", views.AssignView.as_view(), name="assign"),
+    # Assessment: screening, assignment, conflicts and moderation
+    path(
+        "staff/applications/<int:pk>/reopen-screening/",
+        views.ReopenScreeningView.as_view(),
+        name="reopen_screening",
+    ),
+    path(
+        "staff/assignments/<int:pk>/remove/",
+        views.RemoveAssignmentView.as_view(),
+        name="remove_assignment",
+    ),
+    path(
+        "staff/rounds/<int:pk>/allocate/",
+        views.AllocateAssessorsView.as_view(),
+        name="allocate_assessors",
+    ),
+    path(
+        "staff/rounds/<int:pk>/declarations/",
+        views.RoundDeclarationsView.as_view(),
+        name="round_declarations",
+    ),
+    path(
+        "staff/rounds/<int:pk>/moderation/",
+        views.RoundModerationView.as_view(),
+        name="round_moderation",
+    ),
+    path("staff/applications/<int:pk>/moderate/", views.ModerateView.as_view(), name="moderate"),
     # Ranking, recommendations and history
     path("staff/rounds/<int:pk>/ranking/", views.RankingView.as_view(), name="ranking"),
     path("staff/applications/<int:pk>/recommend/", views.RecommendView.as_view(), name="recommend"),

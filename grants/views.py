@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
@@ -43,6 +44,7 @@ from rounds.models import Round, RoundStatus
 from rounds.selectors import open_rounds
 
 from . import selectors, services
+from .filters import AssessorQueueFilter, OfficerApplicationFilter
 from .forms import (
     MAX_BUDGET_LINES,
     AcceptOfferForm,
@@ -59,14 +61,17 @@ from .forms import (
     DeclineOfferForm,
     DocumentsForm,
     EligibilityForm,
+    ModerationForm,
     OutcomesForm,
     PeopleForm,
     ProjectForm,
+    ReasonForm,
     RecommendationForm,
     ReturnFileForm,
     ReturnOutcomesForm,
     ReviewReturnForm,
     ScoringForm,
+    ScreeningFailForm,
     SpendForm,
     StoryForm,
     WithdrawForm,
@@ -77,9 +82,11 @@ from .models import (
     OPEN_APPLICATION_STATES,
     Application,
     ApplicationStatus,
+    Assignment,
     AssignmentStatus,
     MonitoringStatus,
     Recommendation,
+    weighted_percentage,
 )
 from .permissions import can_edit_application, can_edit_for_organisation, is_member
 
@@ -886,23 +893,34 @@ class OfficerHomeView(OfficerRequiredMixin, TemplateView):
         return super().get_context_data(rounds=selectors.rounds_overview(), **kwargs)
 
 
-class RoundApplicationsView(OfficerRequiredMixin, TemplateView):
-    template_name = "grants/round_applications.html"
+class PaginatedMixin:
+    """A page of a queryset, and the query string that keeps the filters across pages."""
+
     paginate_by = 50
+
+    def paginate(self, queryset):
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return {
+            "page": Paginator(queryset, self.paginate_by).get_page(self.request.GET.get("page")),
+            "query": query.urlencode(),
+        }
+
+
+class RoundApplicationsView(OfficerRequiredMixin, PaginatedMixin, TemplateView):
+    """A round's applications: filtered, sorted and paginated, with the round's actions."""
+
+    template_name = "grants/round_applications.html"
 
     def get_context_data(self, **kwargs):
         round = selectors.round_with_budget(kwargs["pk"])
-        status = self.request.GET.get("status") or None
-        if status not in ApplicationStatus.values:
-            status = None
-        page = Paginator(
-            selectors.round_applications(round=round, status=status), self.paginate_by
-        ).get_page(self.request.GET.get("page"))
+        applications = selectors.officer_round_applications(round)
+        filters = OfficerApplicationFilter(self.request.GET or None, queryset=applications)
         return super().get_context_data(
             round=round,
-            page=page,
-            status=status,
-            statuses=[s for s in ApplicationStatus if s != ApplicationStatus.DRAFT],
+            filter=filters,
+            needs_assessors_count=selectors.needs_assessors(applications).count(),
+            **self.paginate(filters.qs),
             **kwargs,
         )
 
@@ -911,10 +929,7 @@ class OfficerApplicationView(OfficerRequiredMixin, TemplateView):
     template_name = "grants/officer_application.html"
 
     def get_application(self):
-        return get_object_or_404(
-            selectors.applications_with_scores().exclude(status=ApplicationStatus.DRAFT),
-            pk=self.kwargs["pk"],
-        )
+        return selectors.get_application_for_moderation(pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         application = kwargs.pop("application", None) or self.get_application()
@@ -922,7 +937,7 @@ class OfficerApplicationView(OfficerRequiredMixin, TemplateView):
             "application": application,
             "assignments": application.assignments.select_related(
                 "assessor", "declaration"
-            ).prefetch_related("scores__criterion"),
+            ).prefetch_related("scores__criterion").order_by("assigned_at", "pk"),
             "summary": selectors.application_summary(application),
             "decision": getattr(application, "decision", None),
             "award": getattr(application, "award", None),
@@ -936,11 +951,21 @@ class OfficerApplicationView(OfficerRequiredMixin, TemplateView):
         context["messages_sent"] = messages_about(
             subjects=[application, *([award] if award else []), *context["returns"]]
         ).select_related("recipient")[:50]
-        if application.status == ApplicationStatus.IN_ASSESSMENT:
+        status = application.status
+        if status == ApplicationStatus.SUBMITTED:
+            context["fail_form"] = kwargs.pop("fail_form", None) or ScreeningFailForm()
+        if status == ApplicationStatus.INELIGIBLE or (
+            status == ApplicationStatus.IN_ASSESSMENT and not application.submitted_count
+        ):
+            context["reopen_form"] = kwargs.pop("reopen_form", None) or reopen_form()
+        if (
+            status == ApplicationStatus.IN_ASSESSMENT
+            and application.active_count < application.round.assessors_per_application
+        ):
             context["assign_form"] = kwargs.pop("assign_form", None) or AssignAssessorForm(
-                assessors=selectors.assessors().exclude(assignments__application=application)
+                assessors=selectors.assessors_available_for(application)
             )
-        if application.status == ApplicationStatus.SCORED:
+        if status == ApplicationStatus.SCORED:
             context["recommend_form"] = kwargs.pop("recommend_form", None) or RecommendationForm()
         context.update(kwargs)
         return super().get_context_data(**context)
@@ -971,38 +996,215 @@ class OfficerActionView(OfficerApplicationView):
         raise NotImplementedError
 
 
+def reopen_form(data=None):
+    return ReasonForm(
+        data,
+        label="Why are you reopening the screening?",
+        button="Reopen screening",
+        required_message="Give a reason for reopening the screening",
+    )
+
+
 class ScreenView(OfficerActionView):
+    """Eligible (the button alone) or not eligible (a reason from the list and an explanation)."""
+
     def act(self, application):
-        services.pass_screening(application=application, actor=self.request.user)
-        return "The application passed screening and is ready for assessors."
+        if "fail" not in self.request.POST:
+            services.pass_screening(application=application, actor=self.request.user)
+            return "The application passed screening and is ready for assessors."
+        form = ScreeningFailForm(self.request.POST)
+        if not form.is_valid():
+            self.form_context = {"fail_form": form}
+            return None
+        try:
+            services.fail_screening(
+                application=application,
+                actor=self.request.user,
+                reason=form.cleaned_data["reason"],
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            self.form_context = {"fail_form": form}
+            return None
+        return "The application is marked as not eligible and the group has been told why."
+
+
+class ReopenScreeningView(OfficerActionView):
+    def act(self, application):
+        form = reopen_form(self.request.POST)
+        if not form.is_valid():
+            self.form_context = {"reopen_form": form}
+            return None
+        try:
+            services.reopen_screening(
+                application=application,
+                actor=self.request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            self.form_context = {"reopen_form": form}
+            return None
+        return "The screening is reopened: the application is waiting to be screened again."
 
 
 class AssignView(OfficerActionView):
     def act(self, application):
         form = AssignAssessorForm(
-            self.request.POST,
-            assessors=selectors.assessors().exclude(assignments__application=application),
+            self.request.POST, assessors=selectors.assessors_available_for(application)
         )
         if not form.is_valid():
             self.form_context = {"assign_form": form}
             return None
         assessor = form.cleaned_data["assessor"]
-        services.assign_assessor(
-            application=application, assessor=assessor, actor=self.request.user
-        )
+        try:
+            services.assign_assessor(
+                application=application, assessor=assessor, actor=self.request.user
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            self.form_context = {"assign_form": form}
+            return None
         return f"{assessor.display_name} has been asked to score this application."
+
+
+# --- Assessment: assignments, declarations and moderation ----------------------
+
+
+class RemoveAssignmentView(OfficerRequiredMixin, View):
+    """Take an application away from an assessor who has not scored it yet."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        assignment = get_object_or_404(
+            Assignment.objects.select_related("assessor", "application"), pk=pk
+        )
+        try:
+            services.remove_assignment(
+                assignment=assignment,
+                actor=request.user,
+                reason=request.POST.get("reason", "")[:3000],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                f"{assignment.assessor.display_name} no longer assesses "
+                f"{assignment.application.reference}.",
+            )
+        return redirect("grants:officer_application", pk=assignment.application_id)
+
+
+class AllocateAssessorsView(OfficerRequiredMixin, View):
+    """The round's "allocate automatically" button."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        round = get_object_or_404(Round, pk=pk)
+        allocation = services.allocate_assessors(round=round, actor=request.user)
+        if allocation.assigned:
+            messages.success(
+                request,
+                f"{allocation.assigned} assignment{pluralize(allocation.assigned)} made.",
+            )
+        if allocation.unfilled:
+            messages.warning(
+                request,
+                f"{allocation.unfilled} place{pluralize(allocation.unfilled)} could not be "
+                "filled: there are not enough assessors without a conflict. Add assessors, "
+                "then allocate again.",
+            )
+        elif not allocation.assigned:
+            messages.success(request, "Every application already has its assessors.")
+        return redirect("grants:round_applications", pk=round.pk)
+
+
+class RoundDeclarationsView(OfficerRequiredMixin, PaginatedMixin, TemplateView):
+    """Every declaration of interest in the round, as a panel's minutes record them."""
+
+    template_name = "grants/round_declarations.html"
+    paginate_by = 100
+
+    def get_context_data(self, **kwargs):
+        round = get_object_or_404(Round.objects.select_related("programme"), pk=kwargs["pk"])
+        return super().get_context_data(
+            round=round, **self.paginate(selectors.round_declarations(round)), **kwargs
+        )
+
+
+class RoundModerationView(OfficerRequiredMixin, PaginatedMixin, TemplateView):
+    """Each application's assessors' weighted scores side by side, disagreements first."""
+
+    template_name = "grants/round_moderation.html"
+
+    def get_context_data(self, **kwargs):
+        round = get_object_or_404(Round.objects.select_related("programme"), pk=kwargs["pk"])
+        rows = selectors.moderation_rows(round)
+        flagged_only = self.request.GET.get("flagged") == "1"
+        if flagged_only:
+            rows = rows.filter(flagged=True)
+        return super().get_context_data(
+            round=round, flagged_only=flagged_only, **self.paginate(rows), **kwargs
+        )
+
+
+class ModerateView(OfficerRequiredMixin, FormView):
+    """One application's scores per criterion side by side, and the moderated score."""
+
+    template_name = "grants/moderate.html"
+    form_class = ModerationForm
+
+    def get_application(self):
+        if not hasattr(self, "_application"):
+            self._application = selectors.get_application_for_moderation(pk=self.kwargs["pk"])
+        return self._application
+
+    def get_initial(self):
+        application = self.get_application()
+        return {
+            "score": application.moderated_score,
+            "reason": application.moderation_reason,
+        }
+
+    def get_context_data(self, **kwargs):
+        application = self.get_application()
+        return super().get_context_data(
+            application=application, sheet=selectors.score_sheet(application), **kwargs
+        )
+
+    def form_valid(self, form):
+        application = self.get_application()
+        try:
+            services.moderate_score(
+                application=application,
+                actor=self.request.user,
+                score=form.cleaned_data["score"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, f"The moderated score for {application.reference} has been saved."
+        )
+        return redirect("grants:round_moderation", pk=application.round_id)
 
 
 # --- Assessors ----------------------------------------------------------------
 
 
-class AssessorQueueView(AssessorRequiredMixin, TemplateView):
+class AssessorQueueView(AssessorRequiredMixin, PaginatedMixin, TemplateView):
     template_name = "grants/assessor_queue.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            assignments=selectors.assignments_for_assessor(self.request.user), **kwargs
+        filters = AssessorQueueFilter(
+            self.request.GET or None, queryset=selectors.assessor_queue(self.request.user)
         )
+        return super().get_context_data(filter=filters, **self.paginate(filters.qs), **kwargs)
 
 
 class AssessorAssignmentMixin(AssessorRequiredMixin):
@@ -1020,7 +1222,7 @@ class DeclareInterestView(AssessorAssignmentMixin, FormView):
 
     def get(self, request, *args, **kwargs):
         assignment = self.get_assignment()
-        if assignment.status == AssignmentStatus.IN_PROGRESS:
+        if assignment.status in (AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED):
             return redirect("grants:score", pk=assignment.pk)
         if assignment.status != AssignmentStatus.ASSIGNED:
             return redirect("grants:assessor_queue")
@@ -1054,39 +1256,98 @@ class DeclareInterestView(AssessorAssignmentMixin, FormView):
 
 
 class ScoreView(AssessorAssignmentMixin, FormView):
+    """
+    The application beside the criteria: a score and a justification for
+    each, saved as a draft or submitted. Scores are blind: colleagues'
+    scores appear only once this assessor has submitted theirs.
+    """
+
     template_name = "grants/score.html"
 
     def get_assignment(self):
         assignment = super().get_assignment()
-        # No declaration yet, or a conflict declared: the application stays closed.
-        if assignment.status in (AssignmentStatus.ASSIGNED, AssignmentStatus.CONFLICTED):
+        # No declaration yet, a conflict declared, or removed: the application stays closed.
+        if assignment.status not in (AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED):
             raise Http404
         return assignment
+
+    def get_criteria(self):
+        if not hasattr(self, "_criteria"):
+            self._criteria = list(self.get_assignment().application.round.criteria.all())
+        return self._criteria
+
+    def get_saved_scores(self):
+        if not hasattr(self, "_saved"):
+            self._saved = {s.criterion_id: s for s in self.get_assignment().scores.all()}
+        return self._saved
 
     def get_form(self, form_class=None):
         assignment = self.get_assignment()
         return ScoringForm(
             self.request.POST if self.request.method == "POST" else None,
-            criteria=assignment.application.round.criteria.all(),
-            scale_min=assignment.application.round.scoring_scale_min,
-            existing={s.criterion_id: s for s in assignment.scores.all()},
+            criteria=self.get_criteria(),
+            round=assignment.application.round,
+            existing=self.get_saved_scores(),
+            submitting="submit_scores" in self.request.POST,
         )
 
     def get_context_data(self, **kwargs):
         assignment = self.get_assignment()
-        return super().get_context_data(
-            assignment=assignment,
-            application=assignment.application,
-            summary=selectors.application_summary(assignment.application),
-            criteria=assignment.application.round.criteria.all(),
-            submitted=assignment.status == AssignmentStatus.SUBMITTED,
-            **kwargs,
-        )
+        round = assignment.application.round
+        saved = self.get_saved_scores()
+        rows = [
+            {
+                "criterion": criterion,
+                "low": round.scoring_scale_min,
+                "high": min(round.scoring_scale_max, criterion.max_score),
+                "score": saved[criterion.pk].score if criterion.pk in saved else None,
+            }
+            for criterion in self.get_criteria()
+        ]
+        context = {
+            "assignment": assignment,
+            "application": assignment.application,
+            "summary": selectors.application_summary(assignment.application),
+            "rows": rows,
+            "total_weight": sum(row["criterion"].weight for row in rows),
+            "saved_total": weighted_percentage(
+                [
+                    (row["score"] or 0, row["criterion"].max_score, row["criterion"].weight)
+                    for row in rows
+                ]
+            ),
+            "scored_count": sum(row["score"] is not None for row in rows),
+            "submitted": assignment.status == AssignmentStatus.SUBMITTED,
+            "scoring_paused": assignment.application.status not in services.SCORING_STATES,
+        }
+        if selectors.others_scores_visible(assignment):
+            context["sheet"] = selectors.score_sheet(assignment.application)
+        return super().get_context_data(**context, **kwargs)
 
     def post(self, request, *args, **kwargs):
         if self.get_assignment().status == AssignmentStatus.SUBMITTED:
             return redirect("grants:score", pk=kwargs["pk"])
         return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        # A draft keeps whatever was valid; the rest stays on the page, typed.
+        if "submit_scores" not in self.request.POST and form.scores():
+            try:
+                services.save_scores(
+                    assignment=self.get_assignment(),
+                    actor=self.request.user,
+                    scores=form.scores(),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                self._saved = {s.criterion_id: s for s in self.get_assignment().scores.all()}
+                form.add_error(
+                    None,
+                    "We saved the scores that were valid. Correct the ones marked below, "
+                    "then save again.",
+                )
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         submit = "submit_scores" in self.request.POST
@@ -1099,10 +1360,13 @@ class ScoreView(AssessorAssignmentMixin, FormView):
             )
         except ValidationError as error:
             add_service_errors(form, error)
-            return self.form_invalid(form)
+            return super().form_invalid(form)
         if submit:
-            messages.success(self.request, "Your scores have been submitted.")
-            return redirect("grants:assessor_queue")
+            messages.success(
+                self.request,
+                "Your scores have been submitted. You can now see the other assessors' scores.",
+            )
+            return redirect("grants:score", pk=self.get_assignment().pk)
         messages.success(self.request, "Your scores have been saved as a draft.")
         return redirect("grants:score", pk=self.get_assignment().pk)
 

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -101,6 +101,12 @@ class Round(FSMModelMixin, models.Model):
     assessors_per_application = models.PositiveSmallIntegerField(default=2)
     scoring_scale_min = models.PositiveSmallIntegerField(default=0)
     scoring_scale_max = models.PositiveSmallIntegerField(default=5)
+    moderation_threshold = models.PositiveSmallIntegerField(
+        default=20,
+        validators=[MaxValueValidator(100)],
+        help_text="Applications whose assessors' weighted scores differ by more than this many "
+        "percentage points are flagged for moderation.",
+    )
     status = FSMField(default=RoundStatus.DRAFT, choices=RoundStatus.choices, protected=True)
 
     class Meta:
