@@ -87,3 +87,10 @@ urlpatterns = [
     path("decisions/", views.ApproverQueueView.as_view(), name="approver_queue"),
     path("decisions/<int:pk>/", views.DecideView.as_view(), name="decide"),
 ]
+
+# Reports and search (officers, approvers, finance and administrators)
+urlpatterns += [
+    path("staff/reports/", views.ReportView.as_view(), name="report"),
+    path("staff/reports/download/", views.ReportDownloadView.as_view(), name="report_download"),
+    path("staff/search/", views.SearchView.as_view(), name="search"),
+]

@@ -4,13 +4,14 @@ service or selector, and render; the rules live in services.py.
 """
 
 from decimal import Decimal
+from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -37,10 +38,12 @@ from applicants.selectors import (
 from applicants.services import create_organisation
 from applicants.uploads import download_response
 from config.views import add_service_errors
+from payments.exports import XLSX_CONTENT_TYPE
 from rounds.models import Round, RoundStatus
 from rounds.selectors import open_rounds
 
-from . import selectors, services
+from . import charts as charts_module
+from . import reports, search, selectors, services
 from .forms import (
     MAX_BUDGET_LINES,
     AcceptOfferForm,
@@ -64,6 +67,7 @@ from .forms import (
 from .keep import RESTORED_MESSAGE, keep_posted_answers, take_kept_answers
 from .models import OPEN_APPLICATION_STATES, Application, ApplicationStatus, AssignmentStatus
 from .permissions import can_edit_application, is_member
+from .report_forms import ReportFilterForm
 
 # --- Applicants ---------------------------------------------------------------
 
@@ -811,10 +815,14 @@ class AssistedStartView(GrantOfficerRequiredMixin, FormView):
 
 
 class OfficerHomeView(OfficerRequiredMixin, TemplateView):
+    """The officer's dashboard (grants.reports.officer_dashboard has the figures)."""
+
     template_name = "grants/officer_home.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(rounds=selectors.rounds_overview(), **kwargs)
+        return super().get_context_data(
+            **reports.officer_dashboard(self.request.user), **kwargs
+        )
 
 
 class RoundApplicationsView(OfficerRequiredMixin, TemplateView):
@@ -1111,3 +1119,116 @@ class DecideView(ApproverRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, message)
         return redirect(reverse("grants:approver_queue"))
+
+
+# --- Reports and search -----------------------------------------------------------------
+
+
+class ReportsAccessMixin(RoleRequiredMixin):
+    """
+    Reports and search are for the council's staff who decide and account
+    for grants. Assessors see only what they are asked to score, so they
+    are refused, like applicants.
+    """
+
+    allowed_roles = (Role.GRANT_OFFICER, Role.APPROVER, Role.FINANCE, Role.ADMINISTRATOR)
+
+
+def _report_sections(report: reports.Report) -> list[tuple]:
+    """Each table of the report with its chart of the amount awarded."""
+    sections = []
+    for breakdown in report.breakdowns:
+        labels = [row["label"] for row in breakdown.rows]
+        values = [row["awarded"] for row in breakdown.rows]
+        draw = charts_module.line_chart if breakdown.key == "period" else charts_module.bar_chart
+        chart = draw(
+            chart_id=f"chart-{breakdown.key}",
+            title=f"Amount awarded {breakdown.title[0].lower()}{breakdown.title[1:]}",
+            labels=labels,
+            values=values,
+            description=f"{breakdown.caption}: the amount awarded in each row of the table "
+            "below the chart.",
+        )
+        sections.append((breakdown, chart))
+    return sections
+
+
+class ReportView(ReportsAccessMixin, TemplateView):
+    """A programme or round report: tables, charts and the spreadsheet of the same figures."""
+
+    template_name = "grants/reports/report.html"
+
+    def get_form(self) -> ReportFilterForm:
+        return ReportFilterForm(self.request.GET or None)
+
+    def get(self, request, *args, **kwargs):
+        form = self.get_form()
+        status = 400 if form.is_bound and not form.is_valid() else 200
+        return self.render_to_response(self.get_context_data(form=form), status=status)
+
+    def build(self, form: ReportFilterForm) -> reports.Report:
+        # A filter that is not valid shows its error over the whole report.
+        if form.is_bound and not form.is_valid():
+            return reports.build_report()
+        return reports.build_report(form.award_filter(), period=form.chosen_period())
+
+    def get_context_data(self, *, form, **kwargs):
+        report = self.build(form)
+        return super().get_context_data(
+            form=form,
+            report=report,
+            selection=form.selection(),
+            sections=_report_sections(report),
+            query=self.request.GET.urlencode(),
+            **kwargs,
+        )
+
+
+class ReportDownloadView(ReportView):
+    """The report's figures as an .xlsx workbook, one sheet per table."""
+
+    def get(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_bound and not form.is_valid():
+            return super().get(request, *args, **kwargs)
+        report = self.build(form)
+        output = BytesIO()
+        reports.write_report_xlsx(output, report, selection=form.selection())
+        output.seek(0)
+        return FileResponse(
+            output,
+            as_attachment=True,
+            filename=reports.report_filename(timezone.localdate()),
+            content_type=XLSX_CONTENT_TYPE,
+        )
+
+
+class SearchView(ReportsAccessMixin, TemplateView):
+    """Find applications, awards and organisations; filters and sorting in the query string."""
+
+    template_name = "grants/search.html"
+    paginate_by = 25
+
+    def get_context_data(self, **kwargs):
+        within = self.request.GET.get("within")
+        if within not in dict(search.Within.CHOICES):
+            within = search.Within.APPLICATIONS
+        results = search.search(within, self.request.GET)
+        page = Paginator(results.qs, self.paginate_by).get_page(self.request.GET.get("page"))
+        # Links to other pages keep the search and filters, not the page number.
+        kept = self.request.GET.copy()
+        kept.pop("page", None)
+        kept["within"] = within
+        return super().get_context_data(
+            within=within,
+            within_choices=search.Within.CHOICES,
+            filterset=results,
+            form=results.form,
+            page=page,
+            query=kept.urlencode(),
+            # The application page is the officers'; others see the reference only.
+            can_open_applications=has_role(
+                self.request.user, *OfficerRequiredMixin.allowed_roles
+            ),
+            **kwargs,
+        )

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_forms_gds",
     "django_celery_beat",
+    "django_filters",
     "django_fsm",
     "encrypted_model_fields",
     "accounts",
