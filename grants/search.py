@@ -112,31 +112,37 @@ class ApplicationSearch(DefaultOrdering, django_filters.FilterSet):
         field_name="round__programme",
         queryset=Programme.objects.order_by("name"),
         empty_label="All programmes",
+        error_messages={"invalid_choice": "Choose a programme from the list"},
     )
     round = django_filters.ModelChoiceFilter(
         queryset=Round.objects.exclude(status=RoundStatus.DRAFT)
         .select_related("programme")
         .order_by("programme__name", "-opens_at"),
         empty_label="All rounds",
+        error_messages={"invalid_choice": "Choose a round from the list"},
     )
     status = django_filters.ChoiceFilter(
         choices=[(s.value, s.label) for s in ApplicationStatus if s != ApplicationStatus.DRAFT],
         empty_label="All statuses",
+        error_messages={"invalid_choice": "Choose a status from the list"},
     )
     district = django_filters.ChoiceFilter(
         label="District where the organisation is based",
         field_name="organisation__district",
         choices=District.choices,
         empty_label="All districts",
+        error_messages={"invalid_choice": "Choose a district from the list"},
     )
     outcome = django_filters.ModelChoiceFilter(
         label="Strategic Plan outcome",
         field_name="outcomes",
         queryset=Outcome.objects.filter(parent__isnull=False).order_by("code"),
         empty_label="All outcomes",
+        error_messages={"invalid_choice": "Choose an outcome from the list"},
     )
     sort = django_filters.OrderingFilter(
         label="Sort by",
+        error_messages={"invalid_choice": "Choose how to sort the results from the list"},
         empty_label="Newest first",
         fields=(
             ("reference", "reference"),
@@ -179,6 +185,7 @@ class AwardSearch(ApplicationSearch):
 
     sort = django_filters.OrderingFilter(
         label="Sort by",
+        error_messages={"invalid_choice": "Choose how to sort the results from the list"},
         empty_label="Newest award first",
         fields=(
             ("reference", "reference"),
@@ -204,13 +211,18 @@ class OrganisationSearch(DefaultOrdering, django_filters.FilterSet):
         max_length=MAX_SEARCH_LENGTH,
     )
     district = django_filters.ChoiceFilter(
-        choices=District.choices, empty_label="All districts"
+        choices=District.choices,
+        empty_label="All districts",
+        error_messages={"invalid_choice": "Choose a district from the list"},
     )
     legal_structure = django_filters.ChoiceFilter(
-        choices=LegalStructure.choices, empty_label="All legal structures"
+        choices=LegalStructure.choices,
+        empty_label="All legal structures",
+        error_messages={"invalid_choice": "Choose a legal structure from the list"},
     )
     sort = django_filters.OrderingFilter(
         label="Sort by",
+        error_messages={"invalid_choice": "Choose how to sort the results from the list"},
         empty_label="Name (A to Z)",
         fields=(("name", "name"), ("created_at", "registered")),
         field_labels={"name": "Name", "registered": "Date registered"},
