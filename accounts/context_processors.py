@@ -11,6 +11,10 @@ NAVIGATION = [
     ("Decisions", "grants:approver_queue", {Role.APPROVER}),
     ("Finance", "payments:summary", {Role.FINANCE, Role.ADMINISTRATOR}),
     ("Payment runs", "payments:run_list", {Role.FINANCE, Role.ADMINISTRATOR}),
+    ("Reports", "grants:report",
+     {Role.GRANT_OFFICER, Role.APPROVER, Role.FINANCE, Role.ADMINISTRATOR}),
+    ("Search", "grants:search",
+     {Role.GRANT_OFFICER, Role.APPROVER, Role.FINANCE, Role.ADMINISTRATOR}),
 ]
 
 

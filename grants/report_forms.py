@@ -22,6 +22,7 @@ class ReportFilterForm(AwardFilterForm):
         choices=Period.CHOICES,
         required=False,
         initial=Period.ANNUAL,
+        widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choose quarterly, half-yearly or annual periods"},
     )
 
