@@ -9,7 +9,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from tests.e2e.test_applicant_pages_by_keyboard import focused, tab_to
+from tests.e2e.test_applicant_pages_by_keyboard import tab_to
 
 PASSWORD = "demo-password-2026"
 
