@@ -461,7 +461,8 @@ class WaitingItem:
 
     label: str
     count: int
-    url_name: str
+    # Where to do it; blank when it is done from the rounds on the home page.
+    url_name: str = ""
 
 
 def work_waiting_for(user) -> list[WaitingItem]:
@@ -476,13 +477,11 @@ def work_waiting_for(user) -> list[WaitingItem]:
             to_recommend=Count("pk", filter=Q(status=ApplicationStatus.SCORED)),
         )
         items += [
-            WaitingItem("Applications to screen", counts["to_screen"], "grants:officer_home"),
-            WaitingItem("Scored applications to recommend", counts["to_recommend"],
-                        "grants:officer_home"),
+            WaitingItem("Applications to screen", counts["to_screen"]),
+            WaitingItem("Scored applications to recommend", counts["to_recommend"]),
             WaitingItem(
                 "Monitoring returns to review",
                 MonitoringReturn.objects.filter(status=MonitoringStatus.SUBMITTED).count(),
-                "grants:officer_home",
             ),
         ]
     if has_role(user, Role.ASSESSOR):

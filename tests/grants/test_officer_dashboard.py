@@ -157,9 +157,8 @@ def test_monitoring_returns_due_and_overdue(client_as, officer):
 def _waiting(html) -> dict[str, str]:
     document = lxml.html.fromstring(html)
     return {
-        link.text_content().strip(): item.xpath("./strong")[0].text_content()
+        item.text_content().rsplit(":", 1)[0].strip(): item.xpath("./strong")[0].text_content()
         for item in document.xpath('//ul[@id="waiting"]/li')
-        for link in item.xpath("./a")
     }
 
 
@@ -190,6 +189,9 @@ def test_work_waiting_follows_every_role_the_person_holds(client_as, make_user, 
     waiting = _waiting(page(client_as, person))
 
     assert waiting["Applications for you to score"] == "1"
+    document = lxml.html.fromstring(page(client_as, person))
+    assert document.xpath('//ul[@id="waiting"]//a[text()="Applications for you to score"]/@href'
+                          ) == [reverse("grants:assessor_queue")]
     # An approver may not decide what they scored.
     assert waiting["Recommendations for you to decide"] == "1"
     assert waiting["Payment runs for you to approve"] == "1"
