@@ -14,6 +14,10 @@ NAVIGATION = [
     ("Variations", "payments:variation_list", {Role.GRANT_OFFICER, Role.APPROVER}),
     ("Finance", "payments:summary", {Role.FINANCE, Role.ADMINISTRATOR}),
     ("Payment runs", "payments:run_list", {Role.FINANCE, Role.ADMINISTRATOR}),
+    ("Reports", "grants:report",
+     {Role.GRANT_OFFICER, Role.APPROVER, Role.FINANCE, Role.ADMINISTRATOR}),
+    ("Search", "grants:search",
+     {Role.GRANT_OFFICER, Role.APPROVER, Role.FINANCE, Role.ADMINISTRATOR}),
     ("Audit log", "accounts:audit_log", {Role.ADMINISTRATOR}),
     ("Personal data", "accounts:subject_access", {Role.ADMINISTRATOR}),
 ]

@@ -173,3 +173,10 @@ urlpatterns = [
         name="approve_selected",
     ),
 ]
+
+# Reports and search (officers, approvers, finance and administrators)
+urlpatterns += [
+    path("staff/reports/", views.ReportView.as_view(), name="report"),
+    path("staff/reports/download/", views.ReportDownloadView.as_view(), name="report_download"),
+    path("staff/search/", views.SearchView.as_view(), name="search"),
+]

@@ -4,6 +4,7 @@ service or selector, and render; the rules live in services.py.
 """
 
 from decimal import Decimal
+from io import BytesIO
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -11,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -39,11 +40,13 @@ from applicants.selectors import (
 from applicants.services import create_organisation
 from applicants.uploads import download_response
 from config.views import add_service_errors
+from payments.exports import XLSX_CONTENT_TYPE
 from payments.offer_letter import offer_letter, offer_letter_pdf_response
 from rounds.models import Round, RoundStatus
 from rounds.selectors import open_rounds
 
-from . import selectors, services
+from . import charts as charts_module
+from . import reports, search, selectors, services
 from .filters import AssessorQueueFilter, OfficerApplicationFilter
 from .forms import (
     MAX_BUDGET_LINES,
@@ -89,6 +92,7 @@ from .models import (
     weighted_percentage,
 )
 from .permissions import can_edit_application, can_edit_for_organisation, is_member
+from .report_forms import ReportFilterForm
 
 # --- Applicants ---------------------------------------------------------------
 
@@ -887,10 +891,14 @@ class AssistedStartView(GrantOfficerRequiredMixin, FormView):
 
 
 class OfficerHomeView(OfficerRequiredMixin, TemplateView):
+    """The officer's dashboard (grants.reports.officer_dashboard has the figures)."""
+
     template_name = "grants/officer_home.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(rounds=selectors.rounds_overview(), **kwargs)
+        return super().get_context_data(
+            **reports.officer_dashboard(self.request.user), **kwargs
+        )
 
 
 class PaginatedMixin:
@@ -2021,5 +2029,118 @@ class MonitoringSummaryView(OfficerRequiredMixin, TemplateView):
             round_id=round_id,
             year=year,
             filter_query=urlencode({k: v for k, v in query.items() if v}),
+            **kwargs,
+        )
+
+
+# --- Reports and search -----------------------------------------------------------------
+
+
+class ReportsAccessMixin(RoleRequiredMixin):
+    """
+    Reports and search are for the council's staff who decide and account
+    for grants. Assessors see only what they are asked to score, so they
+    are refused, like applicants.
+    """
+
+    allowed_roles = (Role.GRANT_OFFICER, Role.APPROVER, Role.FINANCE, Role.ADMINISTRATOR)
+
+
+def _report_sections(report: reports.Report) -> list[tuple]:
+    """Each table of the report with its chart of the amount awarded."""
+    sections = []
+    for breakdown in report.breakdowns:
+        labels = [row["label"] for row in breakdown.rows]
+        values = [row["awarded"] for row in breakdown.rows]
+        draw = charts_module.line_chart if breakdown.key == "period" else charts_module.bar_chart
+        chart = draw(
+            chart_id=f"chart-{breakdown.key}",
+            title=f"Amount awarded {breakdown.title[0].lower()}{breakdown.title[1:]}",
+            labels=labels,
+            values=values,
+            description=f"{breakdown.caption}: the amount awarded in each row of the table "
+            "below the chart.",
+        )
+        sections.append((breakdown, chart))
+    return sections
+
+
+class ReportView(ReportsAccessMixin, TemplateView):
+    """A programme or round report: tables, charts and the spreadsheet of the same figures."""
+
+    template_name = "grants/reports/report.html"
+
+    def get_form(self) -> ReportFilterForm:
+        return ReportFilterForm(self.request.GET or None)
+
+    def get(self, request, *args, **kwargs):
+        form = self.get_form()
+        status = 400 if form.is_bound and not form.is_valid() else 200
+        return self.render_to_response(self.get_context_data(form=form), status=status)
+
+    def build(self, form: ReportFilterForm) -> reports.Report:
+        # A filter that is not valid shows its error over the whole report.
+        if form.is_bound and not form.is_valid():
+            return reports.build_report()
+        return reports.build_report(form.award_filter(), period=form.chosen_period())
+
+    def get_context_data(self, *, form, **kwargs):
+        report = self.build(form)
+        return super().get_context_data(
+            form=form,
+            report=report,
+            selection=form.selection(),
+            sections=_report_sections(report),
+            query=self.request.GET.urlencode(),
+            **kwargs,
+        )
+
+
+class ReportDownloadView(ReportView):
+    """The report's figures as an .xlsx workbook, one sheet per table."""
+
+    def get(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_bound and not form.is_valid():
+            return super().get(request, *args, **kwargs)
+        report = self.build(form)
+        output = BytesIO()
+        reports.write_report_xlsx(output, report, selection=form.selection())
+        output.seek(0)
+        return FileResponse(
+            output,
+            as_attachment=True,
+            filename=reports.report_filename(timezone.localdate()),
+            content_type=XLSX_CONTENT_TYPE,
+        )
+
+
+class SearchView(ReportsAccessMixin, TemplateView):
+    """Find applications, awards and organisations; filters and sorting in the query string."""
+
+    template_name = "grants/search.html"
+    paginate_by = 25
+
+    def get_context_data(self, **kwargs):
+        within = self.request.GET.get("within")
+        if within not in dict(search.Within.CHOICES):
+            within = search.Within.APPLICATIONS
+        results = search.search(within, self.request.GET)
+        page = Paginator(results.qs, self.paginate_by).get_page(self.request.GET.get("page"))
+        # Links to other pages keep the search and filters, not the page number.
+        kept = self.request.GET.copy()
+        kept.pop("page", None)
+        kept["within"] = within
+        return super().get_context_data(
+            within=within,
+            within_choices=search.Within.CHOICES,
+            filterset=results,
+            form=results.form,
+            page=page,
+            query=kept.urlencode(),
+            # The application page is the officers'; others see the reference only.
+            can_open_applications=has_role(
+                self.request.user, *OfficerRequiredMixin.allowed_roles
+            ),
             **kwargs,
         )

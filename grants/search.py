@@ -1,0 +1,263 @@
+"""
+Staff search across applications, awards and organisations (django-filter).
+
+What a person types is read the way the organisation profile reads it: a
+postcode, charity number or company number matches however it is spaced or
+cased (applicants.validators), as well as any reference, title or name
+containing the text.
+"""
+
+import re
+
+import django_filters
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Layout
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from applicants.choices import District, LegalStructure
+from applicants.models import Organisation
+from applicants.validators import (
+    normalise_charity_number,
+    normalise_company_number,
+    normalise_postcode,
+)
+from rounds.models import Outcome, Programme, Round, RoundStatus
+
+from .models import COMMITTED_AWARD_STATES, Application, ApplicationStatus
+
+# Longer text is cut: nobody's reference, name or postcode is longer.
+MAX_SEARCH_LENGTH = 100
+# The first half of a postcode ("LE19"), to find every group in an area.
+OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
+
+
+class Within:
+    APPLICATIONS = "applications"
+    AWARDS = "awards"
+    ORGANISATIONS = "organisations"
+    CHOICES = [
+        (APPLICATIONS, "Applications"),
+        (AWARDS, "Awards"),
+        (ORGANISATIONS, "Organisations"),
+    ]
+
+
+def _normalised(normalise, text: str) -> str | None:
+    try:
+        return normalise(text)
+    except ValidationError:
+        return None
+
+
+def text_matches(text: str, *, organisation: str = "", own_fields: tuple[str, ...] = ()) -> Q:
+    """
+    Rows whose organisation (reached by the `organisation` path, "" for an
+    organisation itself) or own fields match what was typed.
+    """
+    text = " ".join(text.split())[:MAX_SEARCH_LENGTH]
+    matches = Q(**{f"{organisation}name__icontains": text})
+    for name in own_fields:
+        matches |= Q(**{f"{name}__icontains": text})
+    if charity_number := _normalised(normalise_charity_number, text):
+        matches |= Q(**{f"{organisation}charity_number": charity_number})
+    if company_number := _normalised(normalise_company_number, text):
+        matches |= Q(**{f"{organisation}company_number": company_number})
+    if postcode := _normalised(normalise_postcode, text):
+        matches |= Q(**{f"{organisation}postcode": postcode})
+    else:
+        compact = re.sub(r"\s+", "", text).upper()
+        if OUTWARD_CODE.match(compact):
+            matches |= Q(**{f"{organisation}postcode__startswith": f"{compact} "})
+    return matches
+
+
+class SearchForm(forms.Form):
+    """The filter form, laid out with GOV.UK components."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(*[
+            Field.text(name) if name == "q" else Field.select(name) for name in self.fields
+        ])
+
+
+class DefaultOrdering:
+    """Rows in `default_ordering` until the person chooses how to sort them."""
+
+    default_ordering: tuple[str, ...] = ()
+
+    @property
+    def qs(self) -> QuerySet:
+        queryset = super().qs
+        if not getattr(self.form, "cleaned_data", {}).get("sort"):
+            queryset = queryset.order_by(*self.default_ordering)
+        return queryset
+
+
+class ApplicationSearch(DefaultOrdering, django_filters.FilterSet):
+    """Submitted applications (drafts are the applicant's own business)."""
+
+    default_ordering = ("-submitted_at", "-pk")
+
+    q = django_filters.CharFilter(
+        label="Reference, name, charity or company number, or postcode",
+        method="search_text",
+        max_length=MAX_SEARCH_LENGTH,
+    )
+    programme = django_filters.ModelChoiceFilter(
+        field_name="round__programme",
+        queryset=Programme.objects.order_by("name"),
+        empty_label="All programmes",
+        error_messages={"invalid_choice": "Choose a programme from the list"},
+    )
+    round = django_filters.ModelChoiceFilter(
+        queryset=Round.objects.exclude(status=RoundStatus.DRAFT)
+        .select_related("programme")
+        .order_by("programme__name", "-opens_at"),
+        empty_label="All rounds",
+        error_messages={"invalid_choice": "Choose a round from the list"},
+    )
+    status = django_filters.ChoiceFilter(
+        choices=[(s.value, s.label) for s in ApplicationStatus if s != ApplicationStatus.DRAFT],
+        empty_label="All statuses",
+        error_messages={"invalid_choice": "Choose a status from the list"},
+    )
+    district = django_filters.ChoiceFilter(
+        label="District where the organisation is based",
+        field_name="organisation__district",
+        choices=District.choices,
+        empty_label="All districts",
+        error_messages={"invalid_choice": "Choose a district from the list"},
+    )
+    outcome = django_filters.ModelChoiceFilter(
+        label="Strategic Plan outcome",
+        field_name="outcomes",
+        queryset=Outcome.objects.filter(parent__isnull=False).order_by("code"),
+        empty_label="All outcomes",
+        error_messages={"invalid_choice": "Choose an outcome from the list"},
+    )
+    sort = django_filters.OrderingFilter(
+        label="Sort by",
+        error_messages={"invalid_choice": "Choose how to sort the results from the list"},
+        empty_label="Newest first",
+        fields=(
+            ("reference", "reference"),
+            ("submitted_at", "submitted"),
+            ("organisation__name", "organisation"),
+            ("amount_requested", "amount"),
+        ),
+        field_labels={
+            "reference": "Reference",
+            "submitted": "Date submitted",
+            "organisation": "Organisation name",
+            "amount": "Amount requested",
+        },
+    )
+
+    class Meta:
+        model = Application
+        fields = ["q", "programme", "round", "status", "district", "outcome"]
+        form = SearchForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["round"].field.label_from_instance = (
+            lambda r: f"{r.programme.name}: {r.name}"
+        )
+        self.filters["outcome"].field.label_from_instance = lambda o: f"{o.code} {o.title}"
+
+    def search_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value.strip():
+            return queryset
+        return queryset.filter(
+            text_matches(value, organisation="organisation__", own_fields=("reference", "title"))
+        )
+
+
+class AwardSearch(ApplicationSearch):
+    """Applications whose award is committed, with the award's figures to sort by."""
+
+    default_ordering = ("-award__award_date", "-pk")
+
+    sort = django_filters.OrderingFilter(
+        label="Sort by",
+        error_messages={"invalid_choice": "Choose how to sort the results from the list"},
+        empty_label="Newest award first",
+        fields=(
+            ("reference", "reference"),
+            ("award__award_date", "award_date"),
+            ("organisation__name", "organisation"),
+            ("award__amount", "amount"),
+        ),
+        field_labels={
+            "reference": "Reference",
+            "award_date": "Award date",
+            "organisation": "Organisation name",
+            "amount": "Amount awarded",
+        },
+    )
+
+
+class OrganisationSearch(DefaultOrdering, django_filters.FilterSet):
+    default_ordering = ("name", "pk")
+
+    q = django_filters.CharFilter(
+        label="Name, charity or company number, or postcode",
+        method="search_text",
+        max_length=MAX_SEARCH_LENGTH,
+    )
+    district = django_filters.ChoiceFilter(
+        choices=District.choices,
+        empty_label="All districts",
+        error_messages={"invalid_choice": "Choose a district from the list"},
+    )
+    legal_structure = django_filters.ChoiceFilter(
+        choices=LegalStructure.choices,
+        empty_label="All legal structures",
+        error_messages={"invalid_choice": "Choose a legal structure from the list"},
+    )
+    sort = django_filters.OrderingFilter(
+        label="Sort by",
+        error_messages={"invalid_choice": "Choose how to sort the results from the list"},
+        empty_label="Name (A to Z)",
+        fields=(("name", "name"), ("created_at", "registered")),
+        field_labels={"name": "Name", "registered": "Date registered"},
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["q", "district", "legal_structure"]
+        form = SearchForm
+
+    def search_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value.strip():
+            return queryset
+        return queryset.filter(text_matches(value))
+
+
+def searchable_applications() -> QuerySet[Application]:
+    return (
+        Application.objects.exclude(status=ApplicationStatus.DRAFT)
+        .select_related("organisation", "round__programme", "award")
+    )
+
+
+def searchable_awards() -> QuerySet[Application]:
+    return searchable_applications().filter(award__status__in=COMMITTED_AWARD_STATES)
+
+
+def searchable_organisations() -> QuerySet[Organisation]:
+    return Organisation.objects.all()
+
+
+def search(within: str, data) -> django_filters.FilterSet:
+    """The filter set for what is searched, bound to the query string."""
+    if within == Within.AWARDS:
+        return AwardSearch(data, queryset=searchable_awards())
+    if within == Within.ORGANISATIONS:
+        return OrganisationSearch(data, queryset=searchable_organisations())
+    return ApplicationSearch(data, queryset=searchable_applications())
