@@ -146,6 +146,8 @@ RULES: dict[str, Rule] = {
     "applicants:edit": page(ORGANISATION, **A_ONLY),
     "applicants:access_needs": page(ORGANISATION, **A_ONLY),
     "applicants:bank_details": page(ORGANISATION, **A_ONLY),
+    # Full, unmasked bank details: finance alone, every view audited.
+    "applicants:bank_details_full": page(ORGANISATION, finance=OK),
     "applicants:documents": page(ORGANISATION, **A_ONLY),
     "applicants:upload_document": page({"pk": Obj("organisation"), "kind": "accounts"}, **A_ONLY),
     "applicants:download_document": page(
