@@ -9,6 +9,7 @@ tests/infrastructure and tests/notifications.)
 """
 
 import os
+import uuid
 
 import pytest
 from django.conf import settings as django_settings
@@ -124,11 +125,17 @@ def scanner_is_down(uploaded):
     raise ConnectionRefusedError("virus scanner not answering")
 
 
-def stored_files() -> list[str]:
+def stored_files_containing(marker: bytes) -> list[str]:
+    """Files in private storage holding `marker` (other tests may store files meanwhile)."""
     root = django_settings.STORAGES["default"]["OPTIONS"]["location"]
-    return sorted(
-        os.path.join(folder, name) for folder, _, names in os.walk(root) for name in names
-    )
+    found = []
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as handle:
+                if marker in handle.read():
+                    found.append(path)
+    return found
 
 
 @pytest.mark.parametrize(
@@ -145,12 +152,12 @@ def test_an_upload_the_scanner_refuses_or_cannot_check_is_not_stored(
     draft, member, client_as, settings, scanner, message
 ):
     settings.UPLOAD_SCANNER = scanner
-    before = stored_files()
+    marker = f"%{uuid.uuid4()}\n".encode()
     response = client_as(member.user).post(
         reverse("grants:section_documents", args=[draft.pk]),
-        {"kind": "quote", "upload": "", "file": SimpleUploadedFile("quote.pdf", PDF_BYTES)},
+        {"kind": "quote", "upload": "", "file": SimpleUploadedFile("quote.pdf", PDF_BYTES + marker)},
     )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Attachment.objects.exists()
-    assert stored_files() == before
+    assert stored_files_containing(marker) == []
