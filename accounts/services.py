@@ -54,3 +54,17 @@ def export_subject_data(*, subject: User, actor: User | None) -> dict:
         data={"sections": {name: len(rows) for name, rows in data.items() if isinstance(rows, list)}},
     )
     return data
+
+
+def export_organisation_data(*, organisation, actor: User | None) -> dict:
+    """Everything held about one organisation, with an audit row saying who exported it."""
+    from .subject_access import organisation_data
+
+    data = organisation_data(organisation)
+    record_audit_event(
+        actor=actor,
+        verb="organisation_data_exported",
+        subject=organisation,
+        data={"sections": {name: len(rows) for name, rows in data.items() if isinstance(rows, list)}},
+    )
+    return data
