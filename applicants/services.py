@@ -236,6 +236,52 @@ def reveal_bank_details(*, organisation: Organisation, actor: User) -> dict:
     }
 
 
+@transaction.atomic
+def verify_bank_details(
+    *, organisation: Organisation, actor: User, checked_change_at: datetime | None
+) -> Organisation:
+    """
+    Record that finance has checked the organisation's current bank details
+    (with the organisation, by a call to a number already held), so payments
+    may be made to them. `checked_change_at` is the change the checker saw on
+    the page: if the details changed again meanwhile, the check is refused.
+    Only finance checks them, as only finance sees them in full, and never
+    someone who belongs to the organisation.
+    """
+    if not has_role(actor, Role.FINANCE):
+        raise PermissionDenied("Only finance staff can check bank details.")
+    organisation = _lock(Organisation, organisation.pk)
+    if organisation.memberships.filter(user=actor).exists():
+        raise PermissionDenied(
+            "You belong to this organisation, so another member of finance must check its "
+            "bank details."
+        )
+    if not organisation.has_bank_details:
+        raise ValidationError(f"{organisation.name} has not given any bank details to check.")
+    if not organisation.bank_details_awaiting_check:
+        raise ValidationError(f"{organisation.name}'s bank details have already been checked.")
+    if checked_change_at != organisation.bank_details_changed_at:
+        raise ValidationError(
+            f"{organisation.name}'s bank details changed while you were checking them. "
+            "Check the new details."
+        )
+    organisation.bank_details_verified_at = timezone.now()
+    organisation.save(update_fields=["bank_details_verified_at"])
+    record_audit_event(
+        actor=actor,
+        verb="bank_details_verified",
+        subject=organisation,
+        from_state="awaiting_check",
+        to_state="verified",
+        data={
+            "account_name": organisation.bank_account_name,
+            "account_number": _masked_account_number(organisation.bank_account_number or ""),
+            "changed_at": organisation.bank_details_changed_at,
+        },
+    )
+    return organisation
+
+
 # --- Documents ----------------------------------------------------------------
 
 

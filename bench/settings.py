@@ -86,3 +86,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("BENCH_LOG_LEVEL", default="WARNING")},
 }
+
+# The baseline views render bench/templates/bench/baseline.html in the
+# service's layout.
+TEMPLATES[0]["DIRS"] = [BASE_DIR / "bench" / "templates", *TEMPLATES[0]["DIRS"]]  # noqa: F405

@@ -1,15 +1,17 @@
 """
 Baseline views for the page benchmark: each fetches the same page of rows as
-the real page with one indexed query and writes them out as a bare table.
-They go through the same middleware (session, user, CSRF, CSP), so the
-ratio of a page to its baseline is the cost of the page's own work. Wired
+the real page with one indexed query and shows them as a plain table in the
+service's layout (header, navigation, footer: what every page pays for).
+They go through the same middleware (session, user, CSRF, CSP) and context
+processors, so the ratio of a page to its baseline is the cost of the
+page's own work: its queries, its forms and its markup. Wired
 only in bench.urls, which only bench.settings uses.
 """
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Sum
 from django.http import HttpResponse
-from django.utils.html import format_html_join
+from django.shortcuts import render
 
 from grants.models import COMMITTED_AWARD_STATES, Application, Assignment, Award, MonitoringReturn
 from notifications.reminders import OUTSTANDING_RETURN_STATES
@@ -20,11 +22,8 @@ PAGE = 50
 RANKED_STATES = ["scored", "recommended", "approved", "rejected", "waitlisted"]
 
 
-def _table(rows) -> HttpResponse:
-    body = format_html_join(
-        "\n", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((v,) for v in row)),) for row in rows)
-    )
-    return HttpResponse(f"<!doctype html><title>Baseline</title><table>{body}</table>")
+def _table(request, rows) -> HttpResponse:
+    return render(request, "bench/baseline.html", {"rows": rows})
 
 
 def _offset(request) -> int:
@@ -38,6 +37,7 @@ def _offset(request) -> int:
 @login_required
 def dashboard(request):
     return _table(
+        request,
         Application.objects.filter(organisation__memberships__user=request.user)
         .order_by("-created_at", "-pk")
         .values_list("reference", "title", "status", "round__name")
@@ -51,6 +51,7 @@ def round_applications(request, pk):
         rows = rows.filter(status=request.GET["status"])
     offset = _offset(request)
     return _table(
+        request,
         rows.order_by("reference").values_list("reference", "title", "status", "amount_requested")[
             offset : offset + PAGE
         ]
@@ -60,6 +61,7 @@ def round_applications(request, pk):
 @login_required
 def score(request, pk):
     return _table(
+        request,
         Criterion.objects.filter(
             round__applications__assignments__pk=pk,
             round__applications__assignments__assessor=request.user,
@@ -72,6 +74,7 @@ def score(request, pk):
 @login_required
 def finance_summary(request):
     return _table(
+        request,
         Award.objects.filter(status__in=COMMITTED_AWARD_STATES)
         .values("application__round_id")
         .annotate(count=Count("pk"), total=Sum("amount"))
@@ -83,6 +86,7 @@ def finance_summary(request):
 @login_required
 def run_detail(request, pk):
     return _table(
+        request,
         Payment.objects.filter(run_id=pk)
         .order_by("instalment__award__application__reference", "pk")
         .values_list(
@@ -98,6 +102,7 @@ def run_detail(request, pk):
 def ranking(request, pk):
     offset = _offset(request)
     return _table(
+        request,
         Application.objects.filter(round_id=pk, status__in=RANKED_STATES)
         .order_by("reference")
         .values_list("reference", "title", "amount_requested")[offset : offset + PAGE]
@@ -108,6 +113,7 @@ def ranking(request, pk):
 def monitoring(request):
     offset = _offset(request)
     return _table(
+        request,
         MonitoringReturn.objects.filter(
             status__in=OUTSTANDING_RETURN_STATES
         )
@@ -120,6 +126,7 @@ def monitoring(request):
 def search(request):
     query = request.GET.get("q", "").strip().upper()
     return _table(
+        request,
         Application.objects.filter(reference__startswith=query)
         .order_by("reference")
         .values_list("reference", "title", "status")[:PAGE]
@@ -129,6 +136,7 @@ def search(request):
 @login_required
 def assessor_queue(request):
     return _table(
+        request,
         Assignment.objects.filter(assessor=request.user)
         .order_by("status", "due", "pk")
         .values_list("application__reference", "application__organisation__name", "status", "due")
@@ -138,6 +146,7 @@ def assessor_queue(request):
 @login_required
 def approver_queue(request):
     return _table(
+        request,
         Application.objects.filter(status__in=["recommended", "waitlisted"])
         .order_by("round", "reference")
         .values_list("reference", "title", "amount_requested")
@@ -147,6 +156,7 @@ def approver_queue(request):
 @login_required
 def officer_home(request):
     return _table(
+        request,
         Round.objects.exclude(status="draft").order_by("-opens_at").values_list("name", "status")
     )
 
@@ -155,6 +165,7 @@ def officer_home(request):
 def run_list(request):
     offset = _offset(request)
     return _table(
+        request,
         PaymentRun.objects.order_by("-created_at", "-pk").values_list("pk", "status", "created_at")[
             offset : offset + PAGE
         ]
@@ -168,6 +179,7 @@ def award_list(request):
     if request.GET.get("q"):
         awards = awards.filter(application__reference__startswith=request.GET["q"].upper())
     return _table(
+        request,
         awards.order_by("-award_date", "-pk").values_list(
             "application__reference", "application__organisation__name", "amount", "status"
         )[offset : offset + PAGE]

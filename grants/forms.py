@@ -731,6 +731,29 @@ class AcceptOfferForm(forms.Form):
         )
 
 
+class DeclineOfferForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is your organisation declining the grant?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter why your organisation is declining the grant"},
+    )
+    confirm = forms.BooleanField(
+        label="I understand that declining cannot be undone and the money will be offered to "
+        "other groups",
+        error_messages={"required": "Confirm that your organisation is declining the grant"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.textarea("reason"),
+            Field.checkbox("confirm"),
+            Submit("decline", "Decline the grant", css_class="govuk-button--warning"),
+        )
+
+
 class AssessorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.display_name} ({obj.email})" if obj.full_name else obj.email

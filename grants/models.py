@@ -375,6 +375,15 @@ class Award(FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     signatory_name = models.CharField(max_length=200, blank=True)
+    # A declined offer, and an award closed (complete or early): who, when
+    # and why, shown on the award's pages (the audit log holds the same).
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closure_reason = models.TextField(blank=True)
     status = FSMField(default=AwardStatus.OFFERED, choices=AwardStatus.choices, protected=True, db_index=True)
 
     class Meta:

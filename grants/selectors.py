@@ -26,6 +26,7 @@ from .models import (
     Assignment,
     AssignmentStatus,
     Attachment,
+    Award,
     AwardStatus,
     MonitoringReturn,
 )
@@ -531,6 +532,19 @@ def rounds_overview() -> QuerySet[Round]:
         )
         .order_by("-opens_at")
     )
+
+
+def approved_total(round: Round) -> Decimal:
+    """
+    The money a round has approved so far: every award offered, accepted,
+    paid or closed, at its current (varied) amount. A declined offer, like
+    a withdrawn or rejected application, has no award that counts, so its
+    money goes back to the round's budget.
+    """
+    total = Award.objects.filter(
+        application__round=round, status__in=COMMITTED_AWARD_STATES
+    ).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal("0.00")
 
 
 def round_with_budget(round_id: int) -> Round:

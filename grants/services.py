@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -20,13 +19,12 @@ from accounts.services import record_audit_event
 from applicants.models import Organisation
 from applicants.uploads import check_upload
 from notifications.services import notify_organisation, notify_user
-from payments.services import create_instalment_schedule
+from payments.services import cancel_unpaid_instalments, create_instalment_schedule
 from rounds.models import Round
 
 from . import selectors
 from .eligibility import Answers
 from .models import (
-    COMMITTED_AWARD_STATES,
     Application,
     ApplicationStatus,
     Assignment,
@@ -654,11 +652,8 @@ def recommend_application(
 
 
 def committed_in_round(round: Round) -> Decimal:
-    """Money already offered or awarded in the round."""
-    total = Award.objects.filter(
-        application__round=round, status__in=COMMITTED_AWARD_STATES
-    ).aggregate(total=Sum("amount"))["total"]
-    return total or Decimal("0.00")
+    """Money already offered or awarded in the round (declined offers excluded)."""
+    return selectors.approved_total(round)
 
 
 def _check_approver_independent(application: Application, actor: User) -> None:
@@ -818,5 +813,45 @@ def accept_offer(*, award: Award, actor: User, signatory_name: str) -> Award:
         about=award,
         context={"award": award, "application": award.application},
         key=f"award:{award.pk}:accepted",
+    )
+    return award
+
+
+@transaction.atomic
+def decline_offer(*, award: Award, actor: User, reason: str) -> Award:
+    """
+    The organisation turns the offer down. The award becomes declined, so
+    its money no longer counts against the round's budget
+    (selectors.approved_total), and its unpaid instalments are cancelled.
+    """
+    award = _lock(Award, award.pk)
+    if not can_edit_for_organisation(actor, award.application.organisation):
+        raise PermissionDenied("Only a member of the organisation can decline this offer.")
+    if award.status == AwardStatus.DECLINED:
+        return award
+    if award.status != AwardStatus.OFFERED:
+        raise ValidationError("This offer has already been accepted, so it cannot be declined.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Enter why the organisation is declining the offer.")
+    award.declined_at = timezone.now()
+    award.decline_reason = reason
+    award.decline()
+    award.save()
+    cancel_unpaid_instalments(award=award, actor=actor, why="offer_declined")
+    record_audit_event(
+        actor=actor,
+        verb="offer_declined",
+        subject=award,
+        from_state=AwardStatus.OFFERED,
+        to_state=award.status,
+        data={"reason": reason, "amount_released": award.amount},
+    )
+    notify_organisation(
+        kind="offer_declined",
+        organisation=award.application.organisation,
+        about=award,
+        context={"award": award, "application": award.application},
+        key=f"award:{award.pk}:declined",
     )
     return award

@@ -58,6 +58,11 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/print/", views.PrintApplicationView.as_view(), name="print"),
     path("applications/<int:pk>/offer/", views.AcceptOfferView.as_view(), name="offer"),
+    path("applications/<int:pk>/offer/decline/", views.DeclineOfferView.as_view(),
+         name="offer_decline"),
+    path("applications/<int:pk>/offer/print/", views.PrintOfferView.as_view(), name="offer_print"),
+    path("applications/<int:pk>/offer/offer-letter.pdf", views.OfferPdfView.as_view(),
+         name="offer_pdf"),
     # Grant officers
     path("staff/", views.OfficerHomeView.as_view(), name="officer_home"),
     path(

@@ -37,6 +37,7 @@ from applicants.selectors import (
 from applicants.services import create_organisation
 from applicants.uploads import download_response
 from config.views import add_service_errors
+from payments.offer_letter import offer_letter, offer_letter_pdf_response
 from rounds.models import Round, RoundStatus
 from rounds.selectors import open_rounds
 
@@ -52,6 +53,7 @@ from .forms import (
     DecisionForm,
     DeclarationForm,
     DeclarationOfInterestForm,
+    DeclineOfferForm,
     DocumentsForm,
     EligibilityForm,
     OutcomesForm,
@@ -63,7 +65,7 @@ from .forms import (
 )
 from .keep import RESTORED_MESSAGE, keep_posted_answers, take_kept_answers
 from .models import OPEN_APPLICATION_STATES, Application, ApplicationStatus, AssignmentStatus
-from .permissions import can_edit_application, is_member
+from .permissions import can_edit_application, can_edit_for_organisation, is_member
 
 # --- Applicants ---------------------------------------------------------------
 
@@ -694,9 +696,8 @@ class WithdrawApplicationView(KeepTypedAnswersMixin, ApplicationPagesMixin, Form
         return redirect("grants:detail", pk=application.pk)
 
 
-class AcceptOfferView(ApplicationPagesMixin, FormView):
-    template_name = "grants/offer.html"
-    form_class = AcceptOfferForm
+class OfferPagesMixin(ApplicationPagesMixin):
+    """The offer letter of the application's award, for its organisation's members."""
 
     def get_award(self):
         award = getattr(self.get_application(), "award", None)
@@ -705,8 +706,22 @@ class AcceptOfferView(ApplicationPagesMixin, FormView):
         return award
 
     def get_context_data(self, **kwargs):
+        return super().get_context_data(letter=offer_letter(self.get_award()), **kwargs)
+
+
+class AcceptOfferView(OfferPagesMixin, FormView):
+    """The offer letter, with the form a named signatory accepts it by."""
+
+    template_name = "grants/offer.html"
+    form_class = AcceptOfferForm
+
+    def get_context_data(self, **kwargs):
         award = self.get_award()
-        return super().get_context_data(award=award, instalments=award.instalments.all(), **kwargs)
+        return super().get_context_data(
+            award=award,
+            can_respond=can_edit_for_organisation(self.request.user, award.application.organisation),
+            **kwargs,
+        )
 
     def form_valid(self, form):
         award = self.get_award()
@@ -721,6 +736,37 @@ class AcceptOfferView(ApplicationPagesMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, "You have accepted the grant. Thank you.")
         return redirect("grants:detail", pk=self.get_application().pk)
+
+
+class DeclineOfferView(KeepTypedAnswersMixin, OfferPagesMixin, FormView):
+    template_name = "grants/offer_decline.html"
+    form_class = DeclineOfferForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(award=self.get_award(), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.decline_offer(
+                award=self.get_award(), actor=self.request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "You have declined the grant.")
+        return redirect("grants:detail", pk=self.get_application().pk)
+
+
+class PrintOfferView(OfferPagesMixin, TemplateView):
+    """The offer letter to print (static/css/offer-letter-print.css)."""
+
+    template_name = "grants/offer_print.html"
+
+
+class OfferPdfView(OfferPagesMixin, View):
+    def get(self, request, pk):
+        award = self.get_award()
+        return offer_letter_pdf_response(award)
 
 
 # --- Assisted digital ----------------------------------------------------------

@@ -7,7 +7,15 @@ from django.contrib import admin
 
 from accounts.admin import ReadOnlyAdmin
 
-from .models import Instalment, Payment, PaymentRun, Repayment, RepaymentReceipt
+from .models import (
+    AwardVariation,
+    Instalment,
+    Payment,
+    PaymentRule,
+    PaymentRun,
+    Repayment,
+    RepaymentReceipt,
+)
 
 
 @admin.register(Instalment)
@@ -68,3 +76,23 @@ class RepaymentAdmin(ReadOnlyAdmin):
     list_select_related = ["award__application", "requested_by"]
     search_fields = ["award__application__reference"]
     inlines = [RepaymentReceiptInline]
+
+
+@admin.register(PaymentRule)
+class PaymentRuleAdmin(admin.ModelAdmin):
+    """
+    How a round's awards are paid. Changing it changes only the schedules of
+    awards offered afterwards: schedules already made stay as offered.
+    """
+
+    list_display = ["round", "full_payment_up_to", "first_instalment_percent", "updated_at"]
+    list_select_related = ["round__programme"]
+    search_fields = ["round__name", "round__programme__name"]
+
+
+@admin.register(AwardVariation)
+class AwardVariationAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "award", "status", "new_amount", "requested_by", "decided_by"]
+    list_filter = ["status"]
+    list_select_related = ["award__application", "requested_by", "decided_by"]
+    search_fields = ["award__application__reference"]

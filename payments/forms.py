@@ -306,3 +306,131 @@ class AwardSearchForm(forms.Form):
             Field.text("q", field_width=20),
             Button.secondary("search", "Search"),
         )
+
+
+class BankCheckForm(forms.Form):
+    """
+    Confirms a check of an organisation's bank details. `changed_at` carries
+    the change the checker was shown, so a change made meanwhile is not
+    passed as checked.
+    """
+
+    changed_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label="I have checked these bank details with the organisation, using contact details "
+        "the council already holds",
+        error_messages={"required": "Confirm that you have checked the bank details"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "changed_at", Field.checkbox("confirm"), Submit("verify", "Mark bank details as checked")
+        )
+
+
+class ProjectDateField(DateInputField):
+    def compress(self, data_list):
+        try:
+            return super().compress(data_list)
+        except ValidationError:
+            raise ValidationError("The date must be a real date", code="invalid") from None
+
+
+class VariationRequestForm(forms.Form):
+    new_amount = MoneyField(
+        label="New amount (optional)", label_noun="the new amount", required=False,
+        help_text="The whole award after the change, in pounds and pence. Leave empty to keep "
+        "the amount.",
+    )
+    new_project_start = ProjectDateField(
+        label="New project start date (optional)", required=False, require_all_fields=False,
+        help_text="For example 1 4 2026",
+    )
+    new_project_end = ProjectDateField(
+        label="New project end date (optional)", required=False, require_all_fields=False,
+        help_text="For example 31 3 2027",
+    )
+    new_conditions = forms.CharField(
+        label="New conditions (optional)", required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="The full conditions after the change. Leave empty to keep them.",
+        error_messages={"max_length": "The conditions must be 5,000 characters or fewer"},
+    )
+    reason = forms.CharField(
+        label="Why does the award need to change?", max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter why the award needs to change",
+                        "max_length": "The reason must be 2,000 characters or fewer"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.text("new_amount", field_width=10),
+            Field("new_project_start"),
+            Field("new_project_end"),
+            Field.textarea("new_conditions"),
+            Field.textarea("reason"),
+            Submit("request", "Ask for approval"),
+        )
+
+
+class VariationDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[("approve", "Approve the variation"), ("reject", "Do not approve it")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to approve the variation"},
+    )
+    note = forms.CharField(
+        label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed if you do not approve it: the officer is told why.",
+        error_messages={"max_length": "The note must be 2,000 characters or fewer"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.radios("decision", legend_size=Size.MEDIUM), Field.textarea("note"),
+            Submit("decide", "Confirm decision"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            self.add_error("note", "Enter why the variation is not approved")
+        return data
+
+
+class CloseAwardForm(forms.Form):
+    how = forms.ChoiceField(
+        label="How is the grant ending?",
+        choices=[("complete", "Monitoring is complete and every instalment is paid"),
+                 ("early", "Close it early")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how the grant is ending"},
+    )
+    reason = forms.CharField(
+        label="Why is it closing early?", required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed when closing early. Instalments not yet in a payment run are cancelled.",
+        error_messages={"max_length": "The reason must be 2,000 characters or fewer"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Field.radios("how", legend_size=Size.MEDIUM), Field.textarea("reason"),
+            Submit("close", "Close the grant"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("how") == "early" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Enter why the grant is closing early")
+        return data

@@ -13,15 +13,57 @@ exceeds what was paid, and what is received never exceeds what was asked.
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from grants.models import Award, MonitoringReturn
+from rounds.models import Round
 
 money = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0.01"))]}
+
+
+class PaymentRule(models.Model):
+    """
+    How a round's awards are paid. An award up to `full_payment_up_to` is
+    paid whole once the offer is accepted; a larger one is paid
+    `first_instalment_percent` on acceptance and the rest once the
+    organisation's monitoring return has been accepted, so the council sees
+    the project under way before paying it all. A round without a rule is
+    paid as DEFAULT_PAYMENT_RULE says.
+    """
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="payment_rule")
+    full_payment_up_to = models.DecimalField(
+        "pay in full on acceptance up to", max_digits=12, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Awards of this amount or less are paid in one instalment on acceptance.",
+    )
+    first_instalment_percent = models.PositiveSmallIntegerField(
+        "first instalment (% of the award)",
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text="For larger awards: the share paid on acceptance. The rest is paid once a "
+        "monitoring return has been accepted.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_instalment_percent__gte=1, first_instalment_percent__lte=99),
+                name="payment_rule_first_instalment_percent_1_to_99",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment rule for {self.round}"
+
+
+class InstalmentCondition(models.TextChoices):
+    ON_ACCEPTANCE = "on_acceptance", "When the offer is accepted"
+    AFTER_MONITORING = "after_monitoring", "After a monitoring return is accepted"
 
 
 class Instalment(models.Model):
@@ -29,11 +71,19 @@ class Instalment(models.Model):
     number = models.PositiveSmallIntegerField()
     due_date = models.DateField()
     amount = models.DecimalField(**money)
+    condition = models.CharField(
+        max_length=20, choices=InstalmentCondition.choices,
+        default=InstalmentCondition.ON_ACCEPTANCE,
+    )
     # An instalment that waits for a monitoring return cannot be paid before
-    # that return is accepted.
+    # that return is accepted. Returns are scheduled by the monitoring work,
+    # often after the payment schedule is made: until one is linked here, the
+    # award's first accepted return meets the condition.
     after_return = models.ForeignKey(
         MonitoringReturn, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Set when a variation or an early close means it will not be paid.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["award", "number"]
@@ -43,6 +93,10 @@ class Instalment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.award.reference} instalment {self.number}"
+
+    @property
+    def waits_for_monitoring(self) -> bool:
+        return self.condition == InstalmentCondition.AFTER_MONITORING
 
 
 class PaymentRunStatus(models.TextChoices):
@@ -111,6 +165,7 @@ class PaymentStatus(models.TextChoices):
     EXPORTED = "exported", "Exported"
     PAID = "paid", "Paid"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class Payment(FSMModelMixin, models.Model):
@@ -144,7 +199,7 @@ class Payment(FSMModelMixin, models.Model):
                 name="one_live_payment_per_instalment",
             ),
             models.CheckConstraint(
-                condition=Q(status="scheduled") | Q(run__isnull=False),
+                condition=Q(status__in=["scheduled", "cancelled"]) | Q(run__isnull=False),
                 name="payment_beyond_scheduled_is_in_a_run",
             ),
         ]
@@ -177,6 +232,10 @@ class Payment(FSMModelMixin, models.Model):
         target=PaymentStatus.FAILED,
     )
     def mark_failed(self) -> None:
+        pass
+
+    @transition(field=status, source=PaymentStatus.SCHEDULED, target=PaymentStatus.CANCELLED)
+    def cancel(self) -> None:
         pass
 
 
@@ -227,3 +286,64 @@ class RepaymentReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"£{self.amount} received on {self.received_on:%d/%m/%Y} ({self.reference})"
+
+
+class VariationStatus(models.TextChoices):
+    REQUESTED = "requested", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Not approved"
+
+
+class AwardVariation(FSMModelMixin, models.Model):
+    """
+    A change to an award after it was offered: its amount, the project's
+    dates or the conditions. Asked for by an officer with a reason and
+    decided by an approver who did not ask for it. The values it replaced
+    are kept, so the rows are the award's history of changes.
+    """
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="variations")
+    reason = models.TextField()
+    new_amount = models.DecimalField(null=True, blank=True, **money)
+    new_project_start = models.DateField(null=True, blank=True)
+    new_project_end = models.DateField(null=True, blank=True)
+    new_conditions = models.TextField(blank=True)
+    # What the award held when the variation was approved.
+    previous = models.JSONField(default=dict, blank=True)
+    status = FSMField(
+        default=VariationStatus.REQUESTED, choices=VariationStatus.choices, protected=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # Four eyes: whoever asks for a variation never decides it.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="variation_decider_is_not_requester",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} for {self.award}"
+
+    @property
+    def reference(self) -> str:
+        return f"VAR-{self.pk:05d}"
+
+    @transition(field=status, source=VariationStatus.REQUESTED, target=VariationStatus.APPROVED)
+    def approve(self) -> None:
+        pass
+
+    @transition(field=status, source=VariationStatus.REQUESTED, target=VariationStatus.REJECTED)
+    def reject(self) -> None:
+        pass

@@ -9,14 +9,19 @@ which keeps a sum from being counted once per joined row.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import (
     Aggregate,
+    BooleanField,
+    Case,
     CharField,
     Count,
     DecimalField,
+    Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -26,16 +31,35 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from applicants.choices import District, LegalStructure
-from grants.models import COMMITTED_AWARD_STATES, Application, Award, AwardStatus, MonitoringStatus
+from grants.models import (
+    COMMITTED_AWARD_STATES,
+    Application,
+    Award,
+    AwardStatus,
+    MonitoringReturn,
+    MonitoringStatus,
+)
 from rounds.models import Programme, Round, RoundStatus
 
 from .financial_years import financial_year_bounds, financial_year_expression, financial_year_label
-from .models import Payment, PaymentRun, PaymentStatus, Repayment, RepaymentReceipt
+from .models import (
+    AwardVariation,
+    InstalmentCondition,
+    Payment,
+    PaymentRule,
+    PaymentRun,
+    PaymentStatus,
+    Repayment,
+    RepaymentReceipt,
+    VariationStatus,
+)
 
 PAYABLE_AWARD_STATES = [AwardStatus.ACCEPTED, AwardStatus.ACTIVE]
 
@@ -44,22 +68,93 @@ MONEY = DecimalField(max_digits=16, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
 
 
+def _condition_met() -> Q:
+    """
+    The instalment's condition is met: paid on acceptance, or its monitoring
+    return (the award's first accepted return, while none is linked) has
+    been accepted.
+    """
+    accepted_return = MonitoringReturn.objects.filter(
+        award_id=OuterRef("instalment__award_id"), status=MonitoringStatus.ACCEPTED
+    )
+    return (
+        Q(instalment__condition=InstalmentCondition.ON_ACCEPTANCE)
+        | Q(instalment__after_return__status=MonitoringStatus.ACCEPTED)
+        | Q(instalment__after_return__isnull=True, has_accepted_return=True)
+    ), Exists(accepted_return)
+
+
+def _bank_details_checked() -> Q:
+    """Finance has checked the organisation's bank details and they have not changed since."""
+    organisation = "instalment__award__application__organisation__"
+    return Q(**{f"{organisation}bank_details_verified_at__isnull": False}) & (
+        Q(**{f"{organisation}bank_details_changed_at__isnull": True})
+        | Q(**{f"{organisation}bank_details_changed_at__lte":
+               F(f"{organisation}bank_details_verified_at")})
+    )
+
+
+def _due_scheduled_payments(today: date) -> QuerySet[Payment]:
+    condition, has_accepted_return = _condition_met()
+    return Payment.objects.filter(
+        status=PaymentStatus.SCHEDULED,
+        instalment__due_date__lte=today,
+        instalment__cancelled_at__isnull=True,
+        instalment__award__status__in=PAYABLE_AWARD_STATES,
+    ).annotate(has_accepted_return=has_accepted_return).annotate(
+        condition_met=ExpressionWrapper(condition, output_field=BooleanField()),
+        bank_checked=ExpressionWrapper(_bank_details_checked(), output_field=BooleanField()),
+    )
+
+
 def payable_payments(*, today: date | None = None) -> QuerySet[Payment]:
-    """Scheduled payments that are due, on accepted awards, with any condition met."""
+    """
+    Scheduled payments that are due, on accepted awards, with any monitoring
+    condition met and the organisation's bank details checked by finance.
+    """
     today = today or timezone.localdate()
     return (
-        Payment.objects.filter(
-            status=PaymentStatus.SCHEDULED,
-            instalment__due_date__lte=today,
-            instalment__award__status__in=PAYABLE_AWARD_STATES,
-        )
-        .filter(
-            Q(instalment__after_return__isnull=True)
-            | Q(instalment__after_return__status=MonitoringStatus.ACCEPTED)
-        )
+        _due_scheduled_payments(today)
+        .filter(condition_met=True, bank_checked=True)
         .select_related("instalment__award__application__organisation")
         .order_by("pk")
     )
+
+
+BANK_NOT_CHECKED = "The organisation's bank details have not been checked since they were given"
+RETURN_NOT_ACCEPTED = "Waits for a monitoring return to be accepted"
+
+
+def blocked_payments(*, today: date | None = None) -> QuerySet[Payment]:
+    """
+    Payments that are due on accepted awards but cannot go in a run yet,
+    each with `blocked_reason`, the first thing that stops it.
+    """
+    today = today or timezone.localdate()
+    return (
+        _due_scheduled_payments(today)
+        .filter(Q(condition_met=False) | Q(bank_checked=False))
+        .annotate(
+            blocked_reason=Case(
+                When(bank_checked=False, then=Value(BANK_NOT_CHECKED)),
+                default=Value(RETURN_NOT_ACCEPTED),
+                output_field=CharField(),
+            )
+        )
+        .select_related("instalment__award__application__organisation")
+        .order_by("instalment__due_date", "pk")
+    )
+
+
+def why_not_payable(payment: Payment, *, today: date | None = None) -> str:
+    """A sentence saying why this payment cannot go in a run, or "" when it can."""
+    today = today or timezone.localdate()
+    if payable_payments(today=today).filter(pk=payment.pk).exists():
+        return ""
+    blocked = blocked_payments(today=today).filter(pk=payment.pk).first()
+    if blocked is not None:
+        return blocked.blocked_reason
+    return "It is not due yet, is already in a run, or its grant is not being paid"
 
 
 def payable_totals(*, today: date | None = None) -> dict:
@@ -651,4 +746,80 @@ def payments_in_run(run: PaymentRun) -> QuerySet[Payment]:
         )
         .annotate(replaced_by_id=F("replaced_by__pk"))
         .order_by("instalment__award__application__reference", "pk")
+    )
+
+
+# --- Offers, payment rules, variations and closing ---------------------------------
+
+
+def offers_awaiting_acceptance(*, now=None) -> QuerySet[Award]:
+    """
+    Offers not yet accepted or declined, oldest first, each with
+    `days_waiting` and `is_late` (waiting longer than OFFER_ACCEPTANCE_DAYS).
+    Days are counted in Python by the page from `offered_at`; the late ones
+    are those offered before the cut-off instant.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.OFFER_ACCEPTANCE_DAYS)
+    return (
+        Award.objects.filter(status=AwardStatus.OFFERED)
+        .select_related("application__organisation", "application__round__programme")
+        .annotate(
+            is_late=ExpressionWrapper(Q(offered_at__lt=cutoff), output_field=BooleanField())
+        )
+        .order_by("offered_at", "pk")
+    )
+
+
+def late_offer_count(*, now=None) -> int:
+    return offers_awaiting_acceptance(now=now).filter(is_late=True).count()
+
+
+def payment_rules() -> QuerySet[Round]:
+    """Published rounds with their payment rule (None when the default applies)."""
+    return (
+        Round.objects.exclude(status=RoundStatus.DRAFT)
+        .select_related("programme", "payment_rule")
+        .order_by("programme__name", "-opens_at", "pk")
+    )
+
+
+def payment_rule_for(round: Round) -> PaymentRule | None:
+    return PaymentRule.objects.filter(round=round).first()
+
+
+def variations(*, status: str | None = None) -> QuerySet[AwardVariation]:
+    queryset = AwardVariation.objects.select_related(
+        "award__application__organisation", "requested_by", "decided_by"
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-requested_at", "-pk")
+
+
+def award_variations(award: Award) -> QuerySet[AwardVariation]:
+    return variations().filter(award=award)
+
+
+def variations_awaiting_decision() -> QuerySet[AwardVariation]:
+    return variations(status=VariationStatus.REQUESTED).order_by("requested_at", "pk")
+
+
+def live_instalments(award: Award) -> QuerySet:
+    """The award's instalments that have not been cancelled."""
+    return award.instalments.filter(cancelled_at__isnull=True)
+
+
+def last_bank_check(organisation) -> AuditEvent | None:
+    """Who last checked the organisation's bank details, and when (from the audit log)."""
+    return (
+        AuditEvent.objects.filter(
+            verb="bank_details_verified",
+            content_type__app_label="applicants",
+            content_type__model="organisation",
+            object_id=str(organisation.pk),
+        )
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
     )

@@ -7,11 +7,13 @@ Lock order, to keep two services from waiting on each other: the award,
 then its instalments, then payments (each by primary key).
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -25,19 +27,26 @@ from grants.models import (
     Award,
     AwardStatus,
     EntryChannel,
+    MonitoringStatus,
     ReferenceSequence,
 )
+from grants.selectors import approved_total
 from notifications.services import notify_organisation, notify_user
+from rounds.models import Round
 
 from .imports import AwardRow
 from .models import (
+    AwardVariation,
     Instalment,
+    InstalmentCondition,
     Payment,
+    PaymentRule,
     PaymentRun,
     PaymentRunStatus,
     PaymentStatus,
     Repayment,
     RepaymentReceipt,
+    VariationStatus,
 )
 from .selectors import (
     PAYABLE_AWARD_STATES,
@@ -45,7 +54,10 @@ from .selectors import (
     paid_on_award,
     payable_payments,
     received_on_repayment,
+    why_not_payable,
 )
+
+PENNY = Decimal("0.01")
 
 
 def pounds(amount: Decimal) -> str:
@@ -57,22 +69,63 @@ def _require_finance(actor: User) -> None:
         raise PermissionDenied("Only finance staff manage payments.")
 
 
+@dataclass(frozen=True)
+class ScheduleRule:
+    full_payment_up_to: Decimal
+    first_instalment_percent: int
+
+
+# A round without its own PaymentRule: awards up to £10,000 are paid whole on
+# acceptance (most community grants); larger ones half on acceptance and half
+# once a monitoring return is accepted. (The council's own threshold is not
+# published; this is a plausible default, set per round in the admin.)
+DEFAULT_PAYMENT_RULE = ScheduleRule(
+    full_payment_up_to=Decimal("10000.00"), first_instalment_percent=50
+)
+
+
+def schedule_rule_for(round_id: int) -> ScheduleRule:
+    rule = PaymentRule.objects.filter(round_id=round_id).first()
+    if rule is None:
+        return DEFAULT_PAYMENT_RULE
+    return ScheduleRule(rule.full_payment_up_to, rule.first_instalment_percent)
+
+
 def create_instalment_schedule(*, award: Award, actor: User) -> list[Instalment]:
     """
-    The payment schedule of a new award: one instalment of the whole amount,
-    payable once the offer is accepted. (Rules per round arrive with the
-    finance work; this is the schedule every round starts from.)
+    The payment schedule of a new award, by its round's payment rule: the
+    whole amount on acceptance up to the rule's threshold; above it, the
+    first instalment on acceptance and the rest once a monitoring return has
+    been accepted (linked to the award's first return if it has one yet).
     """
-    instalment = Instalment.objects.create(
-        award=award, number=1, due_date=award.award_date, amount=award.amount
-    )
-    Payment.objects.create(instalment=instalment, amount=instalment.amount)
-    record_audit_event(
-        actor=actor, verb="instalment_scheduled", subject=award,
-        data={"instalment": instalment.number, "amount": instalment.amount,
-              "due_date": instalment.due_date},
-    )
-    return [instalment]
+    rule = schedule_rule_for(award.application.round_id)
+    if award.amount <= rule.full_payment_up_to:
+        parts = [(award.amount, InstalmentCondition.ON_ACCEPTANCE)]
+    else:
+        first = (award.amount * rule.first_instalment_percent / 100).quantize(
+            PENNY, rounding=ROUND_HALF_UP
+        )
+        parts = [
+            (first, InstalmentCondition.ON_ACCEPTANCE),
+            (award.amount - first, InstalmentCondition.AFTER_MONITORING),
+        ]
+    first_return = award.monitoring_returns.order_by("due", "pk").first()
+    instalments = []
+    for number, (amount, condition) in enumerate(parts, start=1):
+        waits = condition == InstalmentCondition.AFTER_MONITORING
+        instalment = Instalment.objects.create(
+            award=award, number=number, amount=amount, condition=condition,
+            due_date=first_return.due if waits and first_return else award.award_date,
+            after_return=first_return if waits else None,
+        )
+        Payment.objects.create(instalment=instalment, amount=instalment.amount)
+        instalments.append(instalment)
+        record_audit_event(
+            actor=actor, verb="instalment_scheduled", subject=award,
+            data={"instalment": instalment.number, "amount": instalment.amount,
+                  "due_date": instalment.due_date, "condition": condition},
+        )
+    return instalments
 
 
 @transaction.atomic
@@ -83,6 +136,17 @@ def create_payment_run(
     _require_finance(actor)
     candidates = payable_payments(today=today)
     if payment_ids is not None:
+        # A hand-made request naming a payment that may not be paid is
+        # refused whole, saying why, rather than quietly left out.
+        refused = set(payment_ids) - set(
+            candidates.filter(pk__in=payment_ids).values_list("pk", flat=True)
+        )
+        if refused:
+            reasons = [
+                f"Payment {pk}: {why_not_payable(Payment(pk=pk), today=today)}."
+                for pk in sorted(refused)
+            ]
+            raise ValidationError(reasons)
         candidates = candidates.filter(pk__in=payment_ids)
     payments = list(candidates.select_for_update(of=("self",)).order_by("pk"))
     if not payments:
@@ -510,3 +574,334 @@ def _keep_reference_sequences_ahead(rows: list[AwardRow]) -> None:
         if sequence.last_value < number:
             sequence.last_value = number
             sequence.save(update_fields=["last_value"])
+
+
+# --- Cancelling, variations and closing ------------------------------------------------
+
+
+def cancel_unpaid_instalments(*, award: Award, actor: User, why: str) -> Decimal:
+    """
+    Cancel the award's instalments whose payment has not gone into a run
+    (the caller holds the award's lock). Returns the amount cancelled.
+    Money in a run or already paid is left alone: it is on its way.
+    """
+    now = timezone.now()
+    cancelled = Decimal("0.00")
+    instalments = list(
+        award.instalments.select_for_update().filter(cancelled_at__isnull=True).order_by("pk")
+    )
+    for instalment in instalments:
+        live = [p for p in instalment.payments.select_for_update().order_by("pk")
+                if p.status != PaymentStatus.FAILED]
+        if any(p.status != PaymentStatus.SCHEDULED for p in live):
+            continue
+        for payment in live:
+            payment.cancel()
+            payment.save()
+        instalment.cancelled_at = now
+        instalment.save(update_fields=["cancelled_at"])
+        cancelled += instalment.amount
+        record_audit_event(
+            actor=actor, verb="instalment_cancelled", subject=award,
+            data={"instalment": instalment.number, "amount": instalment.amount, "why": why},
+        )
+    return cancelled
+
+
+def committed_on_award(award_id: int) -> Decimal:
+    """Money paid or on its way (in a run) on the award: a variation never goes below it."""
+    return Payment.objects.filter(
+        instalment__award_id=award_id,
+        status__in=[PaymentStatus.IN_RUN, PaymentStatus.APPROVED, PaymentStatus.EXPORTED,
+                    PaymentStatus.PAID],
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+
+
+VARIABLE_AWARD_STATES = [AwardStatus.OFFERED, AwardStatus.ACCEPTED, AwardStatus.ACTIVE]
+
+
+@transaction.atomic
+def request_variation(
+    *,
+    award: Award,
+    actor: User,
+    reason: str,
+    new_amount: Decimal | None = None,
+    new_project_start: date | None = None,
+    new_project_end: date | None = None,
+    new_conditions: str = "",
+) -> AwardVariation:
+    """An officer asks for a change to an award; an approver decides it."""
+    if not has_role(actor, Role.GRANT_OFFICER, Role.FINANCE):
+        raise PermissionDenied("Only grant officers and finance staff can ask for a variation.")
+    award = Award.objects.select_for_update().select_related("application").get(pk=award.pk)
+    if award.status not in VARIABLE_AWARD_STATES:
+        raise ValidationError(
+            f"This grant is {award.get_status_display().lower()}, so it cannot be varied."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Enter why the award needs to change.")
+    new_conditions = (new_conditions or "").strip()
+    if new_amount is not None:
+        new_amount = _check_amount(new_amount, what="the new amount")
+        if new_amount == award.amount:
+            new_amount = None
+    if new_conditions == award.conditions.strip():
+        new_conditions = ""
+    application = award.application
+    start = new_project_start or application.project_start
+    end = new_project_end or application.project_end
+    if start and end and end < start:
+        raise ValidationError("The project's end date must be on or after its start date.")
+    if new_amount is None and not new_conditions and not new_project_start and not new_project_end:
+        raise ValidationError("Enter at least one change: a new amount, dates or conditions.")
+    if new_amount is not None:
+        _check_variation_amount(award, new_amount)
+    if award.variations.filter(status=VariationStatus.REQUESTED).exists():
+        raise ValidationError(
+            "A variation of this award is already waiting for approval. Decide it first."
+        )
+    variation = AwardVariation.objects.create(
+        award=award, reason=reason, new_amount=new_amount, new_project_start=new_project_start,
+        new_project_end=new_project_end, new_conditions=new_conditions, requested_by=actor,
+    )
+    record_audit_event(
+        actor=actor, verb="variation_requested", subject=award, to_state=variation.status,
+        data={"variation": variation.pk, "reason": reason, "new_amount": new_amount,
+              "new_project_start": new_project_start, "new_project_end": new_project_end,
+              "conditions_changed": bool(new_conditions)},
+    )
+    return variation
+
+
+def _check_variation_amount(award: Award, new_amount: Decimal) -> None:
+    """The new amount keeps what is paid or in a run, and an increase fits the round's budget."""
+    floor = committed_on_award(award.pk)
+    if new_amount < floor:
+        raise ValidationError(
+            f"The award cannot be less than the {pounds(floor)} already paid or in a payment run."
+        )
+    increase = new_amount - award.amount
+    if increase > 0:
+        round = award.application.round
+        remaining = round.budget - approved_total(round)
+        if increase > remaining:
+            raise ValidationError(
+                f"An increase of {pounds(increase)} would exceed the round's budget: only "
+                f"{pounds(remaining)} of {pounds(round.budget)} remains."
+            )
+
+
+@transaction.atomic
+def approve_variation(*, variation: AwardVariation, actor: User, note: str = "") -> AwardVariation:
+    """
+    An approver agrees the variation: the award takes the new amount, dates
+    or conditions. A smaller amount comes off the unpaid instalments, last
+    first (never below what is paid or in a run); a larger one adds an
+    instalment, payable at once. The round is locked first, as approving an
+    application does, so two increases cannot overspend its budget together.
+    """
+    if not has_role(actor, Role.APPROVER):
+        raise PermissionDenied("Only approvers can approve a variation.")
+    award_id = AwardVariation.objects.values_list("award_id", flat=True).get(pk=variation.pk)
+    round_id = Award.objects.values_list("application__round_id", flat=True).get(pk=award_id)
+    Round.objects.select_for_update().get(pk=round_id)
+    award = Award.objects.select_for_update().select_related("application__round").get(
+        pk=award_id
+    )
+    variation = AwardVariation.objects.select_for_update().get(pk=variation.pk)
+    if variation.requested_by_id == actor.pk:
+        raise PermissionDenied(
+            "You asked for this variation, so another approver must decide it."
+        )
+    if variation.status != VariationStatus.REQUESTED:
+        raise ValidationError("This variation has already been decided.")
+    if award.status not in VARIABLE_AWARD_STATES:
+        raise ValidationError(
+            f"This grant is {award.get_status_display().lower()}, so it cannot be varied."
+        )
+    application = Application.objects.select_for_update().get(pk=award.application_id)
+    variation.previous = {
+        "amount": str(award.amount), "conditions": award.conditions,
+        "project_start": application.project_start.isoformat()
+        if application.project_start else None,
+        "project_end": application.project_end.isoformat() if application.project_end else None,
+    }
+    if variation.new_amount is not None:
+        _check_variation_amount(award, variation.new_amount)
+        _reschedule(award=award, new_amount=variation.new_amount, actor=actor)
+        award.amount = variation.new_amount
+    if variation.new_conditions:
+        award.conditions = variation.new_conditions
+    award.save(update_fields=["amount", "conditions"])
+    if variation.new_project_start:
+        application.project_start = variation.new_project_start
+    if variation.new_project_end:
+        application.project_end = variation.new_project_end
+    application.save(update_fields=["project_start", "project_end", "updated_at"])
+    variation.decided_by = actor
+    variation.decided_at = timezone.now()
+    variation.decision_note = (note or "").strip()
+    variation.approve()
+    variation.save()
+    record_audit_event(
+        actor=actor, verb="variation_approved", subject=award,
+        from_state=VariationStatus.REQUESTED, to_state=variation.status,
+        data={"variation": variation.pk, "previous": variation.previous,
+              "amount": award.amount, "conditions_changed": bool(variation.new_conditions)},
+    )
+    notify_organisation(
+        kind="award_varied", organisation=application.organisation, about=variation,
+        context={"award": award, "application": application, "variation": variation},
+        key=f"variation:{variation.pk}:approved",
+    )
+    return variation
+
+
+def _reschedule(*, award: Award, new_amount: Decimal, actor: User) -> None:
+    """Make the live instalments add up to `new_amount` (locks held by the caller)."""
+    change = new_amount - award.amount
+    if change > 0:
+        number = (award.instalments.aggregate(n=Max("number"))["n"] or 0) + 1
+        instalment = Instalment.objects.create(
+            award=award, number=number, due_date=timezone.localdate(), amount=change
+        )
+        Payment.objects.create(instalment=instalment, amount=change)
+        record_audit_event(
+            actor=actor, verb="instalment_scheduled", subject=award,
+            data={"instalment": number, "amount": change, "due_date": instalment.due_date,
+                  "condition": instalment.condition, "why": "variation"},
+        )
+        return
+    to_remove = -change
+    adjustable = award.instalments.select_for_update().filter(
+        cancelled_at__isnull=True, payments__status=PaymentStatus.SCHEDULED
+    ).order_by("-number")
+    for instalment in adjustable:
+        if not to_remove:
+            break
+        payment = instalment.payments.select_for_update().get(status=PaymentStatus.SCHEDULED)
+        cut = min(to_remove, instalment.amount)
+        to_remove -= cut
+        before = instalment.amount
+        if cut == instalment.amount:
+            payment.cancel()
+            payment.save()
+            instalment.cancelled_at = timezone.now()
+            instalment.save(update_fields=["cancelled_at"])
+        else:
+            instalment.amount -= cut
+            instalment.save(update_fields=["amount"])
+            payment.amount = instalment.amount
+            payment.save(update_fields=["amount"])
+        record_audit_event(
+            actor=actor, verb="instalment_varied", subject=award,
+            data={"instalment": instalment.number, "from": before,
+                  "to": before - cut, "why": "variation"},
+        )
+    if to_remove:
+        # _check_variation_amount keeps the new amount above what is paid or
+        # in a run, so the unpaid instalments always cover a reduction.
+        raise ValidationError("The award's unpaid instalments do not cover this reduction.")
+
+
+@transaction.atomic
+def reject_variation(*, variation: AwardVariation, actor: User, note: str) -> AwardVariation:
+    if not has_role(actor, Role.APPROVER):
+        raise PermissionDenied("Only approvers can decide a variation.")
+    variation = AwardVariation.objects.select_for_update().get(pk=variation.pk)
+    if variation.requested_by_id == actor.pk:
+        raise PermissionDenied(
+            "You asked for this variation, so another approver must decide it."
+        )
+    if variation.status != VariationStatus.REQUESTED:
+        raise ValidationError("This variation has already been decided.")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError("Enter why the variation is not approved.")
+    variation.decided_by = actor
+    variation.decided_at = timezone.now()
+    variation.decision_note = note
+    variation.reject()
+    variation.save()
+    record_audit_event(
+        actor=actor, verb="variation_rejected", subject=variation.award,
+        from_state=VariationStatus.REQUESTED, to_state=variation.status,
+        data={"variation": variation.pk, "note": note},
+    )
+    return variation
+
+
+def why_award_cannot_complete(award: Award) -> list[str]:
+    """What stops the award closing as complete; empty when it can."""
+    reasons = []
+    if award.status != AwardStatus.ACTIVE:
+        reasons.append("Only an active grant (one that has been paid) can be closed as complete.")
+    returns = award.monitoring_returns.all()
+    if not returns.exists():
+        reasons.append("The grant has no monitoring returns yet.")
+    elif returns.exclude(status=MonitoringStatus.ACCEPTED).exists():
+        reasons.append("Not every monitoring return has been accepted.")
+    unpaid = Instalment.objects.filter(award=award, cancelled_at__isnull=True).exclude(
+        payments__status=PaymentStatus.PAID
+    )
+    if unpaid.exists():
+        reasons.append("Not every instalment has been paid.")
+    return reasons
+
+
+@transaction.atomic
+def complete_award(*, award: Award, actor: User) -> Award:
+    """Close a grant whose monitoring is complete and whose instalments are all paid."""
+    if not has_role(actor, Role.GRANT_OFFICER, Role.FINANCE):
+        raise PermissionDenied("Only grant officers and finance staff can close a grant.")
+    award = Award.objects.select_for_update().get(pk=award.pk)
+    reasons = why_award_cannot_complete(award)
+    if reasons:
+        raise ValidationError(reasons)
+    award.closed_at = timezone.now()
+    award.closed_by = actor
+    award.complete()
+    award.save()
+    record_audit_event(
+        actor=actor, verb="award_completed", subject=award,
+        from_state=AwardStatus.ACTIVE, to_state=award.status,
+    )
+    return award
+
+
+@transaction.atomic
+def close_award_early(*, award: Award, actor: User, reason: str) -> Award:
+    """
+    Close a grant before it has run its course. Instalments not yet in a
+    run are cancelled, and the award is reduced to what has been paid or is
+    on its way, so the rest goes back to the round's budget and nothing
+    shows as outstanding.
+    """
+    if not has_role(actor, Role.GRANT_OFFICER, Role.FINANCE):
+        raise PermissionDenied("Only grant officers and finance staff can close a grant.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Enter why the grant is being closed early.")
+    award = Award.objects.select_for_update().get(pk=award.pk)
+    if award.status not in (AwardStatus.ACCEPTED, AwardStatus.ACTIVE):
+        raise ValidationError(
+            f"This grant is {award.get_status_display().lower()}, so it cannot be closed early."
+        )
+    before_status, before_amount = award.status, award.amount
+    cancelled = cancel_unpaid_instalments(award=award, actor=actor, why="closed_early")
+    if cancelled:
+        award.amount -= cancelled
+    award.closed_at = timezone.now()
+    award.closed_by = actor
+    award.closure_reason = reason
+    award.close_early()
+    award.save()
+    record_audit_event(
+        actor=actor, verb="award_closed_early", subject=award,
+        from_state=before_status, to_state=award.status,
+        data={"reason": reason, "amount": {"from": before_amount, "to": award.amount},
+              "cancelled": cancelled},
+    )
+    return award

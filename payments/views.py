@@ -11,6 +11,7 @@ import io
 import tempfile
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -22,10 +23,13 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from accounts.permissions import FinanceRequiredMixin, recent_authentication_required
+from accounts.permissions import FinanceRequiredMixin, RoleRequiredMixin, recent_authentication_required
 from accounts.roles import Role, has_role
+from applicants.models import Organisation
+from applicants.selectors import organisations_awaiting_bank_check
+from applicants.services import verify_bank_details
 from applicants.uploads import check_upload
-from grants.models import Award
+from grants.models import Award, AwardStatus
 
 from . import selectors, services, threesixtygiving
 from .exports import (
@@ -39,19 +43,34 @@ from .forms import (
     AwardFilterForm,
     AwardImportForm,
     AwardSearchForm,
+    BankCheckForm,
+    CloseAwardForm,
     MarkPaidForm,
     PaymentFailedForm,
     RepaymentReceivedForm,
     RepaymentRequestForm,
+    VariationDecisionForm,
+    VariationRequestForm,
 )
 from .imports import HEADINGS, ImportRejected, read_award_rows
-from .models import Payment, PaymentRun, PaymentRunStatus, PaymentStatus, Repayment
+from .models import (
+    AwardVariation,
+    Payment,
+    PaymentRun,
+    PaymentRunStatus,
+    PaymentStatus,
+    Repayment,
+    VariationStatus,
+)
+from .offer_letter import offer_letter, offer_letter_pdf_response
 from .selectors import AwardFilter
 
 # The programme whose figures head the summary page (DOMAIN: Communities Fund).
 HEADLINE_PROGRAMME_CODE = "CF"
 # How many payable payments the summary lists; the run takes all of them.
 PAYABLE_LISTED = 25
+# Due payments that cannot be paid yet listed on the run-building page.
+BLOCKED_LISTED = 100
 # Rows of an import report shown on the page; the rest are counted.
 IMPORT_ERRORS_SHOWN = 200
 
@@ -86,6 +105,8 @@ def summary_context(request, *, filter_form: AwardFilterForm) -> dict:
         # The name the page used before it had more than one download.
         "ledger_form": filter_form,
         "can_act": _can_act(request),
+        "late_offers": selectors.late_offer_count(),
+        "bank_checks_waiting": organisations_awaiting_bank_check().count(),
     }
 
 
@@ -193,8 +214,8 @@ class PaymentRunCreateView(FinanceRequiredMixin, View):
         except (ValidationError, PermissionDenied) as error:
             for message in _refusal_messages(error):
                 messages.error(request, message)
-            came_from_runs = request.POST.get("from") == "runs"
-            return redirect("payments:run_list" if came_from_runs else "payments:summary")
+            back_to = {"runs": "payments:run_list", "build": "payments:run_build"}
+            return redirect(back_to.get(request.POST.get("from"), "payments:summary"))
         messages.success(
             request,
             f"Payment run {run.reference} has been built. Another member of finance must "
@@ -371,6 +392,7 @@ class AwardDetailView(AwardMixin, View):
             "instalments": award.instalments.order_by("number"),
             "payments": payments,
             "repayments": selectors.award_repayments(award),
+            "variations": selectors.award_variations(award),
             "can_ask_back": award.paid > award.requested_back,
             "can_act": _can_act(request),
         })
@@ -561,3 +583,284 @@ class AwardImportView(FinanceRequiredMixin, View):
             "problems_not_shown": max(0, len(problems) - IMPORT_ERRORS_SHOWN),
             "can_act": _can_act(self.request),
         }, status=status)
+
+
+# --- Offers, payment rules, bank checks, variations and closing ----------------------
+
+
+class OfficerOrFinanceMixin(RoleRequiredMixin):
+    """Grant officers and finance (and administrators, who may look)."""
+
+    allowed_roles = (Role.GRANT_OFFICER, Role.FINANCE, Role.ADMINISTRATOR)
+
+
+class VariationReadersMixin(RoleRequiredMixin):
+    """Those who ask for variations and those who decide them."""
+
+    allowed_roles = (Role.GRANT_OFFICER, Role.FINANCE, Role.APPROVER, Role.ADMINISTRATOR)
+
+
+class OfferListView(OfficerOrFinanceMixin, ListView):
+    """Offers waiting for the organisation to accept, the late ones flagged."""
+
+    template_name = "payments/offer_list.html"
+    context_object_name = "offers"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.now = timezone.now()
+        return selectors.offers_awaiting_acceptance(now=self.now)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate(self.now)
+        for offer in context["offers"]:
+            offer.days_waiting = (today - timezone.localdate(offer.offered_at)).days
+        return {
+            **context,
+            "late_count": selectors.late_offer_count(now=self.now),
+            "acceptance_days": settings.OFFER_ACCEPTANCE_DAYS,
+        }
+
+
+class StaffOfferMixin(OfficerOrFinanceMixin):
+    def get_award(self) -> Award:
+        try:
+            return Award.objects.select_related(
+                "application__organisation", "application__round__programme"
+            ).get(pk=self.kwargs["pk"])
+        except Award.DoesNotExist:
+            raise Http404("No such award.") from None
+
+
+class StaffOfferLetterView(StaffOfferMixin, View):
+    """The offer letter as the organisation sees it, for officers and finance."""
+
+    def get(self, request, pk):
+        award = self.get_award()
+        return TemplateResponse(request, "payments/offer_letter.html", {
+            "award": award, "application": award.application, "letter": offer_letter(award),
+        })
+
+
+class StaffOfferPdfView(StaffOfferMixin, View):
+    def get(self, request, pk):
+        return offer_letter_pdf_response(self.get_award())
+
+
+class PaymentRuleListView(OfficerOrFinanceMixin, ListView):
+    """Each round's payment rule (changed in the admin), or the default."""
+
+    template_name = "payments/payment_rules.html"
+    context_object_name = "rounds"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.payment_rules()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(default_rule=services.DEFAULT_PAYMENT_RULE, **kwargs)
+
+
+class BankCheckListView(FinanceRequiredMixin, ListView):
+    template_name = "payments/bank_check_list.html"
+    context_object_name = "organisations"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return organisations_awaiting_bank_check()
+
+
+class BankCheckView(FinanceRequiredMixin, View):
+    """One organisation's bank details in full, and the confirmation that they were checked."""
+
+    template_name = "payments/bank_check.html"
+
+    def get_organisation(self, pk: int) -> Organisation:
+        try:
+            return Organisation.objects.get(pk=pk)
+        except Organisation.DoesNotExist:
+            raise Http404("No such organisation.") from None
+
+    def get(self, request, pk):
+        organisation = self.get_organisation(pk)
+        form = BankCheckForm(initial={"changed_at": organisation.bank_details_changed_at})
+        return self.render(organisation, form)
+
+    def post(self, request, pk):
+        organisation = self.get_organisation(pk)
+        form = BankCheckForm(request.POST)
+        if form.is_valid():
+            try:
+                verify_bank_details(
+                    organisation=organisation, actor=request.user,
+                    checked_change_at=form.cleaned_data["changed_at"],
+                )
+            except (ValidationError, PermissionDenied) as error:
+                for message in _refusal_messages(error):
+                    form.add_error(None, message)
+            else:
+                messages.success(
+                    request, f"{organisation.name}'s bank details are checked. Payments to them "
+                    "can now go in a payment run.",
+                )
+                return redirect("payments:bank_check_list")
+        return self.render(organisation, form, status=200)
+
+    def render(self, organisation, form, status=200):
+        return TemplateResponse(self.request, self.template_name, {
+            "organisation": organisation, "form": form, "can_act": _can_act(self.request),
+            "last_check": selectors.last_bank_check(organisation),
+        }, status=status)
+
+
+class RunBuildView(FinanceRequiredMixin, View):
+    """What a new run would hold, and the due payments that cannot go in it yet, with why."""
+
+    paginate_by = 50
+
+    def get(self, request):
+        payable = Paginator(
+            selectors.payable_payments().select_related("instalment__award__application__round"),
+            self.paginate_by,
+        ).get_page(request.GET.get("page"))
+        return TemplateResponse(request, "payments/run_build.html", {
+            "payable_page": payable,
+            "payable": selectors.payable_totals(),
+            "blocked": selectors.blocked_payments()[:BLOCKED_LISTED],
+            "blocked_count": selectors.blocked_payments().count(),
+            "blocked_listed": BLOCKED_LISTED,
+            "can_act": _can_act(request),
+        })
+
+
+class VariationListView(VariationReadersMixin, ListView):
+    template_name = "payments/variation_list.html"
+    context_object_name = "variations"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.variations()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            can_decide=has_role(self.request.user, Role.APPROVER), **kwargs
+        )
+
+
+class VariationRequestView(OfficerOrFinanceMixin, View):
+    template_name = "payments/variation_request.html"
+
+    def get_award(self, pk: int) -> Award:
+        try:
+            return Award.objects.select_related(
+                "application__organisation", "application__round"
+            ).get(pk=pk)
+        except Award.DoesNotExist:
+            raise Http404("No such award.") from None
+
+    def get(self, request, pk):
+        return self.render(self.get_award(pk), VariationRequestForm())
+
+    def post(self, request, pk):
+        award = self.get_award(pk)
+        form = VariationRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                variation = services.request_variation(
+                    award=award, actor=request.user, **form.cleaned_data
+                )
+            except (ValidationError, PermissionDenied) as error:
+                for message in _refusal_messages(error):
+                    form.add_error(None, message)
+            else:
+                messages.success(
+                    request, f"Variation {variation.reference} is waiting for an approver."
+                )
+                return redirect("payments:variation_detail", pk=variation.pk)
+        return self.render(award, form)
+
+    def render(self, award, form):
+        return TemplateResponse(self.request, self.template_name, {
+            "award": award, "application": award.application, "form": form,
+        })
+
+
+class VariationDetailView(VariationReadersMixin, View):
+    """A variation, and for an approver who did not ask for it, the decision."""
+
+    template_name = "payments/variation_detail.html"
+
+    def get_variation(self, pk: int) -> AwardVariation:
+        try:
+            return selectors.variations().select_related("award__application__round").get(pk=pk)
+        except AwardVariation.DoesNotExist:
+            raise Http404("No such variation.") from None
+
+    def get(self, request, pk):
+        return self.render(self.get_variation(pk), VariationDecisionForm())
+
+    def post(self, request, pk):
+        variation = self.get_variation(pk)
+        form = VariationDecisionForm(request.POST)
+        if form.is_valid():
+            decide = (services.approve_variation if form.cleaned_data["decision"] == "approve"
+                      else services.reject_variation)
+            try:
+                decide(variation=variation, actor=request.user, note=form.cleaned_data["note"])
+            except (ValidationError, PermissionDenied) as error:
+                for message in _refusal_messages(error):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, f"Variation {variation.reference} has been decided.")
+                return redirect("payments:variation_detail", pk=variation.pk)
+        return self.render(variation, form)
+
+    def render(self, variation, form):
+        user = self.request.user
+        return TemplateResponse(self.request, self.template_name, {
+            "variation": variation, "award": variation.award,
+            "application": variation.award.application, "form": form,
+            "can_decide": (has_role(user, Role.APPROVER)
+                           and variation.requested_by_id != user.pk
+                           and variation.status == VariationStatus.REQUESTED),
+        })
+
+
+class AwardCloseView(OfficerOrFinanceMixin, View):
+    template_name = "payments/award_close.html"
+
+    def get_award(self, pk: int) -> Award:
+        try:
+            return selectors.finance_award(pk=pk)
+        except Award.DoesNotExist:
+            raise Http404("No such award.") from None
+
+    def get(self, request, pk):
+        return self.render(self.get_award(pk), CloseAwardForm())
+
+    def post(self, request, pk):
+        award = self.get_award(pk)
+        form = CloseAwardForm(request.POST)
+        if form.is_valid():
+            try:
+                if form.cleaned_data["how"] == "complete":
+                    services.complete_award(award=award, actor=request.user)
+                else:
+                    services.close_award_early(
+                        award=award, actor=request.user, reason=form.cleaned_data["reason"]
+                    )
+            except (ValidationError, PermissionDenied) as error:
+                for message in _refusal_messages(error):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, f"Grant {award.reference} has been closed.")
+                return redirect("payments:award_close", pk=award.pk)
+        return self.render(award, form)
+
+    def render(self, award, form):
+        return TemplateResponse(self.request, self.template_name, {
+            "award": award, "application": award.application, "form": form,
+            "completion_problems": services.why_award_cannot_complete(award),
+            "is_open": award.status in (AwardStatus.ACCEPTED, AwardStatus.ACTIVE),
+        })

@@ -1,10 +1,16 @@
+from copy import copy
+
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
 
+from accounts.services import record_audit_event
 from applicants.choices import LegalStructure
 from applicants.models import DocumentKind
 
-from .models import Criterion, Outcome, Programme, Round
+from .models import Criterion, Outcome, Programme, Round, RoundStatus
+from .selectors import scoring_has_started
+from .services import ROUND_FIELDS, SCALE_FIELDS, check_round_rules, update_round
 
 
 @admin.register(Programme)
@@ -13,8 +19,29 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 class CriterionInline(admin.TabularInline):
+    """
+    A round's criteria. Once scoring has started they are shown read-only
+    and cannot be added or removed: scores already given were made against
+    them (rounds.services.set_criteria refuses the same on the officer pages).
+    """
+
     model = Criterion
     extra = 0
+    fields = ["order", "title", "guidance", "weight", "max_score"]
+
+    def _locked(self, obj) -> bool:
+        return obj is not None and (
+            obj.status == RoundStatus.ARCHIVED or scoring_has_started(obj)
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if self._locked(obj) else []
+
+    def has_add_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._locked(obj) and super().has_delete_permission(request, obj)
 
 
 class RoundAdminForm(forms.ModelForm):
@@ -43,13 +70,23 @@ class RoundAdminForm(forms.ModelForm):
             "scoring_scale_min", "scoring_scale_max",
         ]
 
+    def clean(self):
+        cleaned = super().clean()
+        # The officer pages' rules, checked on a copy: the form puts its
+        # values on self.instance only after clean().
+        candidate = copy(self.instance)
+        for field, value in cleaned.items():
+            setattr(candidate, field, value)
+        if candidate.programme_id is not None and not self.errors:
+            check_round_rules(candidate)
+        return cleaned
+
 
 @admin.register(Round)
 class RoundAdmin(admin.ModelAdmin):
     form = RoundAdminForm
     list_display = ["name", "programme", "opens_at", "closes_at", "budget", "status"]
     list_filter = ["programme", "status"]
-    readonly_fields = ["status"]
     inlines = [CriterionInline]
     fieldsets = [
         (None, {"fields": ["programme", "name", "status"]}),
@@ -73,6 +110,40 @@ class RoundAdmin(admin.ModelAdmin):
             {"fields": ["assessors_per_application", "scoring_scale_min", "scoring_scale_max"]},
         ),
     ]
+
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["status"]
+        # Moving a round to another programme would change its references.
+        readonly = ["programme", "status"]
+        if obj.status == RoundStatus.ARCHIVED:
+            readonly += RoundAdminForm.Meta.fields
+        elif scoring_has_started(obj):
+            readonly += list(SCALE_FIELDS)
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        """
+        Changes go through the same service as the officer pages, so that
+        they are checked, locked and audited the same way.
+        """
+        if not change:
+            super().save_model(request, obj, form, change)
+            record_audit_event(actor=request.user, verb="round_created", subject=obj,
+                               to_state=obj.status, data={"through": "admin"})
+            return
+        try:
+            update_round(
+                round=obj,
+                actor=request.user,
+                values={field: form.cleaned_data[field] for field in form.changed_data
+                        if field in ROUND_FIELDS},
+            )
+        except (PermissionDenied, ValidationError) as error:
+            # The form's own checks passed, so this is a refusal the service
+            # alone can make (for example a lock taken since the page opened).
+            raise PermissionDenied(" ".join(getattr(error, "messages", [str(error)]))) from error
 
 
 @admin.register(Outcome)

@@ -252,6 +252,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 FUNDER_ORG_ID = "GB-LAE-LEC"
 FUNDER_NAME = "Leicestershire County Council"
 GRANT_ID_PREFIX = env("GRANT_ID_PREFIX", default="360G-LEC")
+# Days an offer may wait for acceptance before finance and officers see it
+# flagged as late (the applicant is reminded earlier, see
+# NOTIFICATION_OFFER_REMINDER_DAYS).
+OFFER_ACCEPTANCE_DAYS = env.int("OFFER_ACCEPTANCE_DAYS", default=28)
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from accounts.roles import Role
 from applicants.choices import District, LegalStructure, MembershipRole
@@ -25,6 +26,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     bank_account_name = factory.SelfAttribute("name")
     bank_sort_code = "401234"
     bank_account_number = factory.Sequence(lambda n: f"{12345000 + n:08d}")
+    bank_details_verified_at = factory.LazyFunction(timezone.now)
 
     class Meta:
         model = Organisation
