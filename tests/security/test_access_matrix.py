@@ -22,7 +22,7 @@ from accounts.roles import Role
 from applicants.choices import MembershipRole
 from applicants.services import invite_member
 from grants.models import ApplicationStatus, AssignmentStatus
-from payments.models import PaymentStatus, Repayment
+from payments.models import AwardVariation, PaymentStatus, Repayment
 from tests.accounts.factories import UserFactory
 from tests.applicants.factories import MembershipFactory, OrganisationDocumentFactory
 from tests.conftest import confirm_identity
@@ -148,6 +148,10 @@ def world(db):
         "run": payment.run,
         "repayment": Repayment.objects.create(
             award=award, amount="1.00", reason="Underspend", requested_by=people["finance"]
+        ),
+        "programme": application.round.programme,
+        "variation": AwardVariation.objects.create(
+            award=award, reason="A later start", requested_by=people["finance"]
         ),
     }
     return {"people": people, "objects": objects}

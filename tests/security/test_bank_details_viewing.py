@@ -68,3 +68,17 @@ def test_the_service_refuses_anyone_but_finance(make_user, organisation):
 def test_an_organisation_that_does_not_exist_is_not_found(client_as, make_user, db):
     response = client_as(make_user(Role.FINANCE)).get(reverse("applicants:bank_details_full", args=[999999]))
     assert response.status_code == 404
+
+
+def test_finances_bank_check_page_records_every_look_and_refuses_administrators(
+    client_as, make_user, organisation
+):
+    url = reverse("payments:bank_check", args=[organisation.pk])
+    finance = make_user(Role.FINANCE)
+    response = client_as(finance).get(url)
+    assert response.status_code == 200 and "31926819" in response.content.decode()
+    assert AuditEvent.objects.get(verb="bank_details_viewed").actor == finance
+
+    refused = client_as(make_user(Role.ADMINISTRATOR)).get(url)
+    assert refused.status_code == 403 and "31926819" not in refused.content.decode()
+    assert AuditEvent.objects.filter(verb="bank_details_viewed").count() == 1
