@@ -95,8 +95,8 @@ def closed_awards_due(now: datetime) -> QuerySet:
     cutoff = now - _years(settings.RETENTION_CLOSED_AWARD_YEARS)
     return (
         Award.objects.filter(status__in=states)
-        .annotate(closed_at=Coalesce(_last_audit_at(Award, states), "offered_at"))
-        .filter(closed_at__lt=cutoff)
+        .annotate(ended_at=Coalesce("closed_at", _last_audit_at(Award, states), "offered_at"))
+        .filter(ended_at__lt=cutoff)
         .filter(_not_yet_anonymised(Award))
         .select_related("application")
         .order_by("pk")
