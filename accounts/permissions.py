@@ -46,6 +46,12 @@ class FinanceRequiredMixin(RoleRequiredMixin):
     allowed_roles = (Role.FINANCE, Role.ADMINISTRATOR)
 
 
+class FinanceOnlyMixin(RoleRequiredMixin):
+    """Finance alone: administrators may read finance pages, but not full bank details."""
+
+    allowed_roles = (Role.FINANCE,)
+
+
 class AdministratorRequiredMixin(RoleRequiredMixin):
     allowed_roles = (Role.ADMINISTRATOR,)
 

@@ -38,19 +38,33 @@ def grant_role(*, user: User, role: Role, actor: User | None) -> None:
     record_audit_event(actor=actor, verb="role_granted", subject=user, data={"role": role.value})
 
 
-def export_subject_data(*, subject: User, actor: User | None) -> dict:
-    """
-    Everything held about `subject` (see accounts/subject_access.py), and an
-    audit row saying who exported it: a subject access export is itself
-    personal data leaving the service.
-    """
-    from .subject_access import subject_access_data
-
-    data = subject_access_data(subject)
+def _record_export(*, verb: str, subject: models.Model, data: dict, actor: User | None) -> dict:
+    """An export of personal data is itself data leaving the service: audit it."""
     record_audit_event(
         actor=actor,
-        verb="subject_access_exported",
+        verb=verb,
         subject=subject,
         data={"sections": {name: len(rows) for name, rows in data.items() if isinstance(rows, list)}},
     )
     return data
+
+
+def export_subject_data(*, subject: User, actor: User | None) -> dict:
+    """Everything held about `subject` (see accounts/subject_access.py), audited."""
+    from .subject_access import subject_access_data
+
+    return _record_export(
+        verb="subject_access_exported", subject=subject, data=subject_access_data(subject), actor=actor
+    )
+
+
+def export_organisation_data(*, organisation: models.Model, actor: User | None) -> dict:
+    """Everything held about one organisation, audited."""
+    from .subject_access import organisation_data
+
+    return _record_export(
+        verb="organisation_data_exported",
+        subject=organisation,
+        data=organisation_data(organisation),
+        actor=actor,
+    )

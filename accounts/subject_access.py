@@ -170,3 +170,84 @@ def _application(application) -> dict:
         "submitted": application.submitted_at,
         "withdrawal_reason": application.withdrawal_reason,
     }
+
+
+def organisation_data(organisation) -> dict:
+    """
+    Everything held about one organisation: its profile (bank details
+    masked), members, invitations, applications with their budgets and
+    files, awards with their payments, and the audit rows about any of them.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from grants.models import Application, Award
+
+    applications = (
+        Application.objects.filter(organisation=organisation)
+        .select_related("round__programme")
+        .prefetch_related("budget_lines", "attachments")
+        .order_by("created_at", "pk")
+    )
+    awards = (
+        Award.objects.filter(application__organisation=organisation)
+        .select_related("application")
+        .prefetch_related("instalments__payments")
+        .order_by("pk")
+    )
+    about = Q()
+    for model, pks in [
+        (type(organisation), [organisation.pk]),
+        (Application, [application.pk for application in applications]),
+        (Award, [award.pk for award in awards]),
+    ]:
+        about |= Q(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=[str(pk) for pk in pks],
+        )
+    events = AuditEvent.objects.filter(about).select_related("actor", "content_type").order_by("at", "pk")
+    return {
+        "organisation": _organisation(organisation),
+        "members": [
+            {
+                "email": membership.user.email,
+                "name": membership.user.full_name,
+                "role": membership.role,
+                "since": membership.created_at,
+            }
+            for membership in organisation.memberships.select_related("user").order_by("pk")
+        ],
+        "invitations": [
+            {"email": invitation.email, "role": invitation.role, "sent": invitation.created_at}
+            for invitation in organisation.invitations.order_by("pk")
+        ],
+        "documents": [
+            {"kind": document.kind, "name": document.original_name, "uploaded": document.uploaded_at}
+            for document in organisation.documents.order_by("pk")
+        ],
+        "applications": [
+            {
+                **_application(application),
+                "budget": [
+                    {"item": line.item, "amount": line.amount} for line in application.budget_lines.all()
+                ],
+                "files": [attachment.original_name for attachment in application.attachments.all()],
+            }
+            for application in applications
+        ],
+        "awards": [
+            {
+                "reference": award.application.reference,
+                "amount": award.amount,
+                "status": award.status,
+                "award_date": award.award_date,
+                "signatory_name": award.signatory_name,
+                "payments": [
+                    {"amount": payment.amount, "status": payment.status, "paid_on": payment.paid_on}
+                    for instalment in award.instalments.all()
+                    for payment in instalment.payments.all()
+                ],
+            }
+            for award in awards
+        ],
+        "audit_events": [_audit_row(event) for event in events],
+    }

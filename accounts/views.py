@@ -56,7 +56,7 @@ class AuditLogView(AdministratorRequiredMixin, TemplateView):
         query = self.request.GET.copy()
         query.pop("page", None)
         return super().get_context_data(
-            form=filterset.form, page=page, events=page.object_list, query=query.urlencode(), **kwargs
+            form=filterset.form, page=page, events=page.object_list, page_query=query.urlencode(), **kwargs
         )
 
 

@@ -215,6 +215,27 @@ def update_bank_details(
     return organisation
 
 
+def reveal_bank_details(*, organisation: Organisation, actor: User) -> dict:
+    """
+    The organisation's full bank details, for finance checking them against
+    a bank letter or setting up a supplier. Everyone else sees them masked.
+    Every look is recorded, so an unexpected one can be questioned later.
+    """
+    if not has_role(actor, Role.FINANCE):
+        raise PermissionDenied("Only finance staff can see full bank details.")
+    record_audit_event(
+        actor=actor,
+        verb="bank_details_viewed",
+        subject=organisation,
+        data={"account_number": _masked_account_number(organisation.bank_account_number or "")},
+    )
+    return {
+        "account_name": organisation.bank_account_name,
+        "sort_code": organisation.bank_sort_code or "",
+        "account_number": organisation.bank_account_number or "",
+    }
+
+
 @transaction.atomic
 def verify_bank_details(
     *, organisation: Organisation, actor: User, checked_change_at: datetime | None

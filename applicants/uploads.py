@@ -8,6 +8,7 @@ under generated names in private storage and served only through views that
 check permission first, always as downloads.
 """
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
 
 ALLOWED_TYPES = {
     "pdf": "application/pdf",
@@ -69,7 +72,17 @@ def scan_upload(uploaded) -> None:
     every file; production points it at the council's scanner.
     """
     scanner = import_string(settings.UPLOAD_SCANNER)
-    scanner(uploaded)
+    try:
+        scanner(uploaded)
+    except ValidationError:
+        raise
+    except Exception as error:
+        # A scanner that is down or broken must not let an unchecked file
+        # in, nor show a server error: the person is told to try again.
+        logger.exception("The upload scanner failed: %s", error)
+        raise ValidationError(
+            "The file could not be checked for viruses just now. Try again in a few minutes."
+        ) from error
     uploaded.seek(0)
 
 

@@ -12,6 +12,11 @@ urlpatterns = [
     path("<int:pk>/details/", views.OrganisationEditView.as_view(), name="edit"),
     path("<int:pk>/access-needs/", views.AccessNeedsView.as_view(), name="access_needs"),
     path("<int:pk>/bank-details/", views.BankDetailsView.as_view(), name="bank_details"),
+    path(
+        "<int:pk>/bank-details/full/",
+        views.FullBankDetailsView.as_view(),
+        name="bank_details_full",
+    ),
     path("<int:pk>/documents/", views.DocumentsView.as_view(), name="documents"),
     path(
         "<int:pk>/documents/<str:kind>/upload/",

@@ -9,9 +9,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import model_to_dict
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
@@ -20,6 +21,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.permissions import (
     ApplicantRequiredMixin,
+    FinanceOnlyMixin,
     PublicMixin,
     SignedInMixin,
     recent_authentication_required,
@@ -264,6 +266,32 @@ class BankDetailsView(EditingFormView):
                 "organisation to tell them.",
             )
         return super().form_valid(form)
+
+
+@recent_authentication_required("get")
+class FullBankDetailsView(FinanceOnlyMixin, TemplateView):
+    """
+    Finance's view of an organisation's full bank details. Each GET is
+    recorded in the audit log, and the page is never cached by the browser.
+    """
+
+    template_name = "applicants/bank_details_full.html"
+
+    def get_context_data(self, **kwargs):
+        organisation = get_object_or_404(Organisation, pk=self.kwargs["pk"])
+        details = services.reveal_bank_details(organisation=organisation, actor=self.request.user)
+        sort_code = details["sort_code"]
+        return super().get_context_data(
+            organisation=organisation,
+            details=details,
+            sort_code=f"{sort_code[:2]}-{sort_code[2:4]}-{sort_code[4:]}" if sort_code else "",
+            **kwargs,
+        )
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
 
 
 # --- Documents ----------------------------------------------------------------

@@ -29,7 +29,7 @@ from accounts.permissions import FinanceRequiredMixin, RoleRequiredMixin, recent
 from accounts.roles import Role, has_role
 from applicants.models import Organisation
 from applicants.selectors import organisations_awaiting_bank_check
-from applicants.services import verify_bank_details
+from applicants.services import reveal_bank_details, verify_bank_details
 from applicants.uploads import check_upload
 from grants.models import Award, AwardStatus
 
@@ -718,6 +718,9 @@ class BankCheckView(FinanceRequiredMixin, View):
         return self.render(organisation, form, status=200)
 
     def render(self, organisation, form, status=200):
+        # Full bank details are finance's alone (administrators are refused),
+        # and every look at them is recorded in the audit log.
+        reveal_bank_details(organisation=organisation, actor=self.request.user)
         return TemplateResponse(self.request, self.template_name, {
             "organisation": organisation, "form": form, "can_act": _can_act(self.request),
             "last_check": selectors.last_bank_check(organisation),

@@ -36,6 +36,15 @@ def sign_in(page, email, see):
     see(page)
 
 
+def confirm_it_is_you(page, see):
+    """Approving a payment run asks for the password again; the approval then goes ahead."""
+    assert page.locator("h1").inner_text() == "Confirm it is you"
+    see(page)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+
+
 def fill_date(page, name, day, month, year):
     page.locator(f"#id_{name}_0").fill(day)
     page.locator(f"#id_{name}_1").fill(month)
@@ -179,6 +188,7 @@ def test_a_group_applies_and_is_paid_with_each_role_in_the_browser(demo, new_pag
     run = PaymentRun.objects.order_by("-pk").first()
     assert run.payments.filter(instalment__award=application.award).exists()
     finance.get_by_role("button", name="Approve payment run").click()
+    confirm_it_is_you(finance, see)
     see(finance)
     assert "another member of finance" in finance.locator("main").inner_text()
     checker = new_page()
@@ -186,6 +196,7 @@ def test_a_group_applies_and_is_paid_with_each_role_in_the_browser(demo, new_pag
     checker.goto(f"/finance/runs/{run.pk}/")
     see(checker)
     checker.get_by_role("button", name="Approve payment run").click()
+    confirm_it_is_you(checker, see)
     see(checker)
     run.refresh_from_db()
     assert run.status == PaymentRunStatus.APPROVED

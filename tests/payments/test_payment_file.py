@@ -96,6 +96,8 @@ def test_downloading_again_changes_nothing_and_gives_the_same_file(
     exported_at = run.exported_at
 
     with time_machine.travel(timezone.now() + timedelta(days=3)):
+        # A session lasts a working day: sign in again three days later.
+        client = client_as(finance_user)
         assert client.post(url).content == first
         assert client.get(url).content == first
 

@@ -101,3 +101,23 @@ def test_the_command_exports_the_same_data_and_is_audited(person, tmp_path, caps
 def test_the_command_refuses_an_unknown_address(db):
     with pytest.raises(CommandError, match="No account uses the email address x@example.org"):
         call_command("export_subject_data", email="x@example.org")
+
+
+def test_the_command_exports_everything_held_about_an_organisation(person, capsys):
+    organisation = person.memberships.get().organisation
+    call_command("export_subject_data", organisation=organisation.pk)
+    data = json.loads(capsys.readouterr().out)
+    assert data["organisation"]["name"] == "Oadby Wellbeing Walks"
+    assert data["organisation"]["bank_account_number"] == "*****678"
+    assert [m["email"] for m in data["members"]] == ["sam.volunteer@example.org"]
+    assert [a["title"] for a in data["applications"]] == ["Walks for carers"]
+    assert data["applications"][0]["budget"]
+    assert "organisation_updated" in [e["what"] for e in data["audit_events"]]
+    assert "Unrelated Group" not in json.dumps(data) and "12345678" not in json.dumps(data)
+    exported = AuditEvent.objects.get(verb="organisation_data_exported")
+    assert exported.actor is None and exported.object_id == str(organisation.pk)
+
+
+def test_the_command_refuses_an_unknown_organisation(db):
+    with pytest.raises(CommandError, match="There is no organisation number 999999"):
+        call_command("export_subject_data", organisation=999999)
