@@ -637,13 +637,17 @@ def _submitted_assignments():
 
 def final_score_expression():
     """
-    An application's final score: the average of its assessors' submitted
-    weighted scores, worked out by the database. This is the single place
-    the ranking takes it from, so a moderated score, once recorded, is
-    given precedence here (Coalesce it in front of the average).
+    An application's final score, worked out by the database: the officer's
+    moderated score when one is set, else the average of its assessors'
+    submitted weighted scores to one decimal place (the rule
+    `with_final_score` applies too). The ranking and bulk approval take
+    their order from here.
     """
+    score = DecimalField(max_digits=4, decimal_places=1)
     average = _submitted_assignments().annotate(value=Avg("weighted_score")).values("value")
-    return Subquery(average, output_field=DecimalField(max_digits=4, decimal_places=1))
+    return Coalesce(
+        F("moderated_score"), functions.Round(Subquery(average, output_field=score), 1), output_field=score
+    )
 
 
 def _funding_now():

@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from grants import selectors
 from grants.models import MonitoringReview, MonitoringStatus
-from payments.models import Instalment, Payment
+from payments.models import Instalment, InstalmentCondition, Payment
 from payments.selectors import payable_payments
 from tests.applicants.factories import MembershipFactory
 from tests.grants.monitoring_helpers import fill_in, funded_return, section_url
@@ -96,7 +96,12 @@ def test_changes_requested_emails_the_group_once_and_they_resend(
 
 def test_accepting_releases_an_instalment_waiting_for_the_return(sent, officer, client_as):
     instalment = Instalment.objects.create(
-        award=sent.award, number=2, due_date=date(2020, 1, 1), amount=500, after_return=sent
+        award=sent.award,
+        number=2,
+        due_date=date(2020, 1, 1),
+        amount=500,
+        condition=InstalmentCondition.AFTER_MONITORING,
+        after_return=sent,
     )
     payment = Payment.objects.create(instalment=instalment, amount=500)
     assert payment not in payable_payments()
