@@ -268,11 +268,15 @@ def test_the_whole_journey_from_sign_up_to_a_paid_grant(shire_round, make_user, 
     assert award.status == AwardStatus.ACCEPTED and award.signatory_name == "Sam Volunteer"
 
     # The group gives its bank details; finance checks them before paying.
-    step(
-        applicant.post,
-        reverse("applicants:bank_details", args=[organisation.pk]),
+    bank_details = reverse("applicants:bank_details", args=[organisation.pk])
+    response = applicant.post(
+        bank_details,
         {"account_name": "Sam Volunteer", "sort_code": "30-94-30", "account_number": "00733445"},
     )
+    # Bank details are sensitive: the volunteer confirms their password and
+    # the details they typed are then saved.
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    step(applicant.post, response["Location"], {"password": PASSWORD})
     first = client_as(builder)
     organisation.refresh_from_db()
     step(
