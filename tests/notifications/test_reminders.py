@@ -273,7 +273,8 @@ def test_running_every_job_twice_sends_nothing_the_second_time(member, spring_ro
         first = run_all_reminders()
         second = run_all_reminders()
     assert {name: len(sent) for name, sent in first.items()} == {
-        "rounds_closing": 1, "scoring": 1, "offers": 1, "monitoring": 1, "monitoring_digest": 0
+        "rounds_opened": 0, "rounds_closing": 1, "scoring": 1, "offers": 1, "monitoring": 1,
+        "monitoring_digest": 0,
     }
     assert all(sent == [] for sent in second.values())
 
