@@ -367,22 +367,17 @@ class RoundForm(RoundDatesForm):
         label="Highest score", noun="the highest score", min_value=1, max_value=100,
         help_text="For example, 3 or 5",
     )
-    # TODO(lead, at merge): the `assess` branch adds Round.moderation_threshold
-    # (whole percentage points, 0 to 100, default 20). Add it here as
-    #     moderation_threshold = whole_number(
-    #         label="Moderation threshold", noun="the moderation threshold",
-    #         max_value=100, help_text="Flag an application for moderation when "
-    #         "its assessors' scores differ by more than this many percentage "
-    #         "points, for example 20")
-    # then add its name to SETUP_FIELDS, to the "Scoring" fieldset below, to
-    # services.ROUND_FIELDS (a copy then takes it too) and to the Scoring
-    # card of templates/rounds/setup/round_setup.html.
+    moderation_threshold = whole_number(
+        label="Moderation threshold", noun="the moderation threshold", max_value=100,
+        help_text="Flag an application for moderation when its assessors' scores differ by more "
+        "than this many percentage points, for example 20",
+    )
 
     SETUP_FIELDS = (
         "budget", "min_award", "max_award", "eligible_legal_structures", "max_annual_income",
         "leicestershire_only", "earliest_project_start", "latest_project_end",
         "required_documents", "assessors_per_application", "scoring_scale_min",
-        "scoring_scale_max",
+        "scoring_scale_max", "moderation_threshold",
     )
 
     def __init__(self, *args, instance: Round | None = None, scale_locked: bool = False,
@@ -396,7 +391,7 @@ class RoundForm(RoundDatesForm):
         elif not kwargs.get("data"):
             kwargs.setdefault("initial", {}).update(
                 leicestershire_only="yes", assessors_per_application=2,
-                scoring_scale_min=0, scoring_scale_max=5,
+                scoring_scale_min=0, scoring_scale_max=5, moderation_threshold=20,
             )
         super().__init__(*args, instance=instance, **kwargs)
         if scale_locked:
@@ -425,6 +420,7 @@ class RoundForm(RoundDatesForm):
                 Field.text("assessors_per_application", field_width=2),
                 Field.text("scoring_scale_min", field_width=2),
                 Field.text("scoring_scale_max", field_width=2),
+                Field.text("moderation_threshold", field_width=3),
                 legend="Scoring", legend_size=Size.MEDIUM,
             ),
             Submit("save", submit_label),

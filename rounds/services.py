@@ -34,8 +34,6 @@ PROGRAMME_FIELDS = (
 
 # What an officer sets up on a round. The status is not here: it changes
 # only through publish_round and archive_round.
-# TODO(lead, at merge): add "moderation_threshold" (the field the `assess`
-# branch adds to Round); see the note in forms.RoundForm.
 ROUND_FIELDS = (
     "name",
     "opens_at",
@@ -54,6 +52,7 @@ ROUND_FIELDS = (
     "assessors_per_application",
     "scoring_scale_min",
     "scoring_scale_max",
+    "moderation_threshold",
 )
 
 # full_clean() sets every field it cleans, which a protected FSM field refuses.

@@ -23,6 +23,7 @@ from grants.models import (
     AwardStatus,
     BudgetLine,
     Decision,
+    MonitoringFile,
     MonitoringReturn,
     Recommendation,
     Score,
@@ -193,3 +194,17 @@ class MonitoringReturnFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = MonitoringReturn
+
+
+class MonitoringFileFactory(factory.django.DjangoModelFactory):
+    """A small PDF sent with a return."""
+
+    monitoring_return = factory.SubFactory(MonitoringReturnFactory)
+    file = factory.django.FileField(filename="report.pdf", data=PDF_BYTES)
+    original_name = "report.pdf"
+    content_type = "application/pdf"
+    size = len(PDF_BYTES)
+    uploaded_by = factory.SubFactory(UserFactory, roles=[Role.APPLICANT])
+
+    class Meta:
+        model = MonitoringFile

@@ -148,3 +148,16 @@ def test_a_return_not_open_yet_cannot_be_filled_in(member, client_as):
     assert response.status_code == 302
     assert not mail.outbox
     assert Decimal("1500.00") == scheduled.award.amount
+
+
+def test_another_group_cannot_remove_or_download_a_returns_file(member, due, client_as):
+    from tests.grants.factories import MonitoringFileFactory
+
+    sent_file = MonitoringFileFactory(monitoring_return=due, uploaded_by=member.user)
+    stranger = client_as(MembershipFactory().user)
+    remove = reverse(
+        "grants:return_file_remove", args=[due.award.application_id, due.pk, sent_file.pk]
+    )
+    assert stranger.post(remove).status_code == 404
+    assert stranger.get(reverse("grants:return_file", args=[due.pk, sent_file.pk])).status_code == 404
+    assert due.files.filter(pk=sent_file.pk).exists()

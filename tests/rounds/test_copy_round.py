@@ -71,7 +71,7 @@ def test_a_copy_takes_the_set_up_but_new_name_and_dates(client_as, officer, sour
     for field in (
         "budget", "min_award", "max_award", "max_annual_income", "eligible_legal_structures",
         "required_documents", "leicestershire_only", "assessors_per_application",
-        "scoring_scale_min", "scoring_scale_max",
+        "scoring_scale_min", "scoring_scale_max", "moderation_threshold",
     ):
         assert getattr(copy, field) == getattr(source, field), field
     assert list(copy.criteria.values_list("title", "guidance", "weight", "max_score", "order")) == [

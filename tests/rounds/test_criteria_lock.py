@@ -120,7 +120,7 @@ def test_the_round_form_shows_the_scale_fixed_and_ignores_a_posted_scale(
         "closes_on_0": "1", "closes_on_1": "3", "closes_on_2": "2026",
         "closes_time": "12pm",
         "budget": "100000", "min_award": "500", "max_award": "10000",
-        "leicestershire_only": "yes", "assessors_per_application": "1",
+        "leicestershire_only": "yes", "assessors_per_application": "1", "moderation_threshold": "20",
         "scoring_scale_min": "1", "scoring_scale_max": "10",
     }
     browser.post(url, form)

@@ -53,6 +53,7 @@ def round_form(**overrides) -> dict:
         "leicestershire_only": "yes",
         "required_documents": ["governing_document"],
         "assessors_per_application": "2",
+        "moderation_threshold": "20",
         "scoring_scale_min": "0",
         "scoring_scale_max": "5",
     }
@@ -219,7 +220,9 @@ def test_an_officer_changes_a_programme(browser):
 def test_an_officer_adds_a_round_with_money_written_as_people_write_it(browser):
     programme = ProgrammeFactory(name="SHIRE Community Grants")
     response = browser.post(
-        reverse("rounds:round_create", args=[programme.pk]), round_form(), follow=True
+        reverse("rounds:round_create", args=[programme.pk]),
+        round_form(moderation_threshold="15"),
+        follow=True,
     )
     page = text(response)
     assert "You have added Round 1: 2027/28 as a draft." in page
@@ -230,6 +233,8 @@ def test_an_officer_adds_a_round_with_money_written_as_people_write_it(browser):
     assert round.closes_at == datetime(2027, 6, 30, 12, tzinfo=LONDON)
     assert round.eligible_legal_structures == ["registered_charity", "cio"]
     assert round.required_documents == ["governing_document"]
+    assert round.moderation_threshold == 15
+    assert "Scores more than 15 percentage points apart are flagged" in page
     assert "£150,000.00" in page and "£500.00 to £5,000.00" in page
     assert "9:00 a.m., 1 April 2027" in page and "12:00 p.m., 30 June 2027" in page
     assert "This round has no criteria yet" in page
@@ -514,6 +519,7 @@ def admin_round_form(round: Round, **overrides) -> dict:
         "assessors_per_application": str(round.assessors_per_application),
         "scoring_scale_min": str(round.scoring_scale_min),
         "scoring_scale_max": str(round.scoring_scale_max),
+        "moderation_threshold": str(round.moderation_threshold),
         "criteria-TOTAL_FORMS": "0", "criteria-INITIAL_FORMS": "0",
         "criteria-MIN_NUM_FORMS": "0", "criteria-MAX_NUM_FORMS": "1000",
     }

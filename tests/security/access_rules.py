@@ -104,6 +104,8 @@ A_ONLY = {"applicant_a": OK, "applicant_b": NOT_FOUND}
 # An application's own pages: its organisation's members, and the grant
 # officer who entered it for a group (assisted digital); for any other
 # officer it is not found, as for other organisations.
+RETURN = {"pk": Obj("return_application"), "return_pk": Obj("return")}
+REPORT_READERS = {"officer": OK, "approver": OK, "finance": OK, "administrator": OK}
 A_APPLICATION = {**A_ONLY, "officer": NOT_FOUND}
 ADMIN_SAMPLE = ("anonymous", "applicant_a", "finance", "administrator")
 
@@ -223,7 +225,7 @@ RULES: dict[str, Rule] = {
     "grants:officer_application": page(APPLICATION, **OFFICERS),
     "grants:screen": page(APPLICATION, **OFFICERS_POST),
     "grants:assign": page(APPLICATION, **OFFICERS_POST),
-    "grants:recommend": page(APPLICATION, **OFFICERS_POST),
+    "grants:recommend": page({"pk": Obj("scored_application")}, **OFFICERS),
     "grants:assisted": page(**ASSISTED),
     "grants:assisted_start": page(**ASSISTED),
     "grants:assisted_organisation": page(**ASSISTED),
@@ -232,6 +234,40 @@ RULES: dict[str, Rule] = {
     "grants:score": page({"pk": Obj("assignment")}, assessor=OK, conflicted_assessor=NOT_FOUND),
     "grants:approver_queue": page(approver=OK),
     "grants:decide": page({"pk": Obj("decided_application")}, approver=OK),
+    "grants:approve_selected": page({"pk": Obj("round")}, approver=NOT_ALLOWED),
+    # Assessment: screening, assignment, conflicts, moderation and ranking.
+    "grants:reopen_screening": page(APPLICATION, **OFFICERS_POST),
+    "grants:remove_assignment": page({"pk": Obj("assignment")}, **OFFICERS_POST),
+    "grants:allocate_assessors": page({"pk": Obj("round")}, **OFFICERS_POST),
+    "grants:round_declarations": page({"pk": Obj("round")}, **OFFICERS),
+    "grants:round_moderation": page({"pk": Obj("round")}, **OFFICERS),
+    "grants:moderate": page(APPLICATION, **OFFICERS),
+    "grants:ranking": page({"pk": Obj("round")}, **OFFICERS),
+    "grants:application_history": page(APPLICATION, **OFFICERS),
+    # Monitoring returns: the group's pages, then the officers'.
+    "grants:return_tasks": page(RETURN, **A_APPLICATION),
+    "grants:return_submit": page(RETURN, **A_APPLICATION),
+    "grants:return_files": page(RETURN, **A_APPLICATION),
+    "grants:return_section": page({**RETURN, "section": "activities"}, **A_APPLICATION),
+    # POST only, refused as a GET before any record is looked up (so it tells
+    # nobody whether the file exists); another group's POST is a 404
+    # (tests/grants/test_monitoring_return_form.py).
+    "grants:return_file_remove": page(
+        {**RETURN, "file_pk": Obj("return_file")},
+        applicant_a=NOT_ALLOWED, applicant_b=NOT_ALLOWED, officer=NOT_ALLOWED,
+    ),
+    "grants:return_file": page(
+        {"return_pk": Obj("return"), "file_pk": Obj("return_file")},
+        everyone=OK, applicant_b=NOT_FOUND, assessor=NOT_FOUND, conflicted_assessor=NOT_FOUND,
+    ),
+    "grants:monitoring_returns": page(**OFFICERS),
+    "grants:monitoring_summary": page(**OFFICERS),
+    "grants:monitoring_review": page({"pk": Obj("return")}, **OFFICERS),
+    "grants:monitoring_case_officer": page({"pk": Obj("return")}, **OFFICERS_POST),
+    # Reports and search: the staff who decide and account for grants.
+    "grants:report": page(**REPORT_READERS),
+    "grants:report_download": page(**REPORT_READERS),
+    "grants:search": page(**REPORT_READERS),
     # --- Finance (payments/) ------------------------------------------------
     "payments:summary": page(**FINANCE),
     "payments:ledger": page(**FINANCE),
@@ -269,6 +305,7 @@ RULES: dict[str, Rule] = {
     # --- Messages (notifications/) ------------------------------------------
     "notifications:list": page(everyone=OK),
     "notifications:failed": page(**OFFICERS),
+    "notifications:preferences": page(**APPLICANTS),
     # --- Administration (accounts/) -----------------------------------------
     "accounts:audit_log": page(administrator=OK),
     "accounts:subject_access": page(administrator=OK),

@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.roles import Role
 from applicants.choices import MembershipRole
 from applicants.services import invite_member
-from grants.models import ApplicationStatus, AssignmentStatus
+from grants.models import ApplicationStatus, AssignmentStatus, MonitoringStatus
 from payments.models import AwardVariation, PaymentStatus, Repayment
 from tests.accounts.factories import UserFactory
 from tests.applicants.factories import MembershipFactory, OrganisationDocumentFactory
@@ -32,6 +32,8 @@ from tests.grants.factories import (
     AttachmentFactory,
     AwardFactory,
     DecisionFactory,
+    MonitoringFileFactory,
+    MonitoringReturnFactory,
 )
 from tests.payments.factories import PaymentFactory
 
@@ -126,6 +128,9 @@ def world(db):
     )
     award = payment.instalment.award
     offered = AwardFactory(application__organisation=organisation)
+    monitoring_return = MonitoringReturnFactory(
+        award__application__organisation=organisation, status=MonitoringStatus.DUE
+    )
     objects = {
         "organisation": organisation,
         "membership": editor,
@@ -142,6 +147,12 @@ def world(db):
         "assignment": assignment,
         "conflicted_assignment": conflicted,
         "decided_application": decision.application,
+        "scored_application": ApplicationFactory(
+            organisation=organisation, status=ApplicationStatus.SCORED
+        ),
+        "return": monitoring_return,
+        "return_application": monitoring_return.award.application,
+        "return_file": MonitoringFileFactory(monitoring_return=monitoring_return),
         "offered_application": offered.application,
         "award": award,
         "payment": payment,
