@@ -20,7 +20,7 @@ from grants.models import ApplicationStatus, AwardStatus
 from payments import services
 from payments.demo import APPLICANT_ORGANISATION
 from payments.models import PaymentRun, PaymentRunStatus, PaymentStatus
-from tests.e2e.test_grant_journey_in_browser import fill_date, sign_in
+from tests.e2e.test_grant_journey_in_browser import confirm_it_is_you, fill_date, sign_in
 from tests.grants.factories import AwardFactory, MonitoringReturnFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -112,6 +112,7 @@ def test_an_offer_is_accepted_checked_paid_and_recorded_in_the_browser(
     checker.goto(f"/finance/runs/{run.pk}/")
     see(checker)
     checker.get_by_role("button", name="Approve payment run").click()
+    confirm_it_is_you(checker, see)
     see(checker)
     with checker.expect_download() as download:
         checker.get_by_role("button", name="Download payment file (CSV)").click()
