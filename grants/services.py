@@ -1073,11 +1073,6 @@ def recommend_application(
     return decision
 
 
-def committed_in_round(round: Round) -> Decimal:
-    """Money already offered or awarded in the round (declined offers excluded)."""
-    return selectors.approved_total(round)
-
-
 def _check_approver_independent(application: Application, actor: User) -> None:
     if selectors.excluding_assignments(actor).filter(application=application).exists():
         raise PermissionDenied(
