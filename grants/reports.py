@@ -33,10 +33,10 @@ from payments.selectors import (
     ZERO_AMOUNT,
     AwardFilter,
     Breakdown,
-    _column,
-    _grouped,
     award_grand_totals,
+    column,
     committed_awards,
+    grouped,
     totals_by_district,
     totals_by_financial_year,
     totals_by_legal_structure,
@@ -129,7 +129,7 @@ def totals_by_period(filters: AwardFilter = EVERY_AWARD, *, period: str = Period
         for row in rows:
             row["part"] = 1
     else:
-        rows = _grouped(
+        rows = grouped(
             committed_awards(filters),
             financial_year=lambda prefix: financial_year_expression(f"{prefix}award_date"),
             part=lambda prefix: _part_of_year(f"{prefix}award_date", period),
@@ -175,9 +175,9 @@ def totals_by_community(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
     asks this as free text ("Which communities do you serve?"), so the rows
     are the organisations' own words, grouped where they are the same.
     """
-    rows = _grouped(
+    rows = grouped(
         committed_awards(filters),
-        community=_column("application__organisation__communities_served"),
+        community=column("application__organisation__communities_served"),
     )
     for row in rows:
         row["label"] = (row["community"] or "").strip() or "Not recorded"

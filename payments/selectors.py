@@ -305,7 +305,7 @@ def with_award_money(awards: QuerySet[Award]) -> QuerySet[Award]:
     awarded is the amount awarded less the money repaid (so outstanding is
     also net awarded less net paid).
 
-    Totals do not sum these (see `_grouped`, `award_grand_totals`): Django
+    Totals do not sum these (see `grouped`, `award_grand_totals`): Django
     5.2 leaves subquery annotations out of the inner query it builds for
     aggregate(), and SQLite then sums the missing column's name as text,
     giving 0 without an error.
@@ -356,19 +356,28 @@ def award_grand_totals(filters: AwardFilter = EVERY_AWARD) -> dict:
     return _finish(totals)
 
 
-def _column(path: str) -> Callable[[str], F]:
-    """A grouping column named from the award, for a query that reaches awards by `prefix`."""
+def column(path: str) -> Callable[[str], F]:
+    """
+    A key for `grouped`: the field at `path` from the award (such as
+    "application__organisation__district"), as a function of the prefix by
+    which each of grouped's queries reaches the award.
+    """
     return lambda prefix: F(f"{prefix}{path}")
 
 
-def _grouped(awards: QuerySet[Award], **keys: Callable[[str], object]) -> list[dict]:
+def grouped(awards: QuerySet[Award], **keys: Callable[[str], object]) -> list[dict]:
     """
-    Totals of `awards` grouped by `keys` (each a function of the path from
-    the queried model to the award), in one query: awards, payments and
-    repayments are each grouped on their own and the three stacked with
-    UNION ALL, then joined by key here. Summing per-award correlated
-    subqueries in one GROUP BY is far slower on SQLite, and summing money
-    from different tables over one join would repeat rows.
+    Totals of `awards` grouped by `keys`, one dictionary per group with the
+    keys' values and the FIGURES, ordered by the keys (an empty key last).
+    Each key is a function of the path by which a query reaches the award
+    ("" from awards, "instalment__award__" from payments), returning the
+    expression to group by; `column` makes one from a field.
+
+    It is one query: awards, payments and repayments are each grouped on
+    their own and the three stacked with UNION ALL, then joined by key here.
+    Summing per-award correlated subqueries in one GROUP BY is far slower on
+    SQLite, and summing money from different tables over one join would
+    repeat rows.
     """
     names = list(keys)
 
@@ -452,12 +461,12 @@ class Breakdown:
 
 
 def totals_by_programme_and_round(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
-    rows = _grouped(
+    rows = grouped(
         committed_awards(filters),
-        programme=_column("application__round__programme__name"),
-        round_opens=_column("application__round__opens_at"),
-        round_id=_column("application__round_id"),
-        round=_column("application__round__name"),
+        programme=column("application__round__programme__name"),
+        round_opens=column("application__round__opens_at"),
+        round_id=column("application__round_id"),
+        round=column("application__round__name"),
     )
     for row in rows:
         row["label"] = f"{row['programme']}: {row['round']}"
@@ -465,8 +474,8 @@ def totals_by_programme_and_round(filters: AwardFilter = EVERY_AWARD) -> list[di
 
 
 def totals_by_district(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
-    rows = _grouped(committed_awards(filters),
-                    district=_column("application__organisation__district"))
+    rows = grouped(committed_awards(filters),
+                    district=column("application__organisation__district"))
     labels = dict(District.choices)
     for row in rows:
         row["label"] = labels.get(row["district"], row["district"] or "Not recorded")
@@ -474,8 +483,8 @@ def totals_by_district(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
 
 
 def totals_by_legal_structure(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
-    rows = _grouped(committed_awards(filters),
-                    legal_structure=_column("application__organisation__legal_structure"))
+    rows = grouped(committed_awards(filters),
+                    legal_structure=column("application__organisation__legal_structure"))
     labels = dict(LegalStructure.choices)
     for row in rows:
         row["label"] = labels.get(row["legal_structure"], row["legal_structure"] or "Not recorded")
@@ -483,7 +492,7 @@ def totals_by_legal_structure(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
 
 
 def totals_by_financial_year(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
-    rows = _grouped(
+    rows = grouped(
         committed_awards(filters),
         financial_year=lambda prefix: financial_year_expression(f"{prefix}award_date"),
     )
@@ -497,10 +506,10 @@ def totals_by_outcome(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
     An award tagged with several outcomes counts in the row of each, so these
     rows add up to more than the grand total, which is computed on its own.
     """
-    rows = _grouped(
+    rows = grouped(
         committed_awards(filters),
-        outcome=_column("application__outcomes__code"),
-        outcome_title=_column("application__outcomes__title"),
+        outcome=column("application__outcomes__code"),
+        outcome_title=column("application__outcomes__title"),
     )
     for row in rows:
         row["label"] = (
@@ -539,7 +548,7 @@ def vcse_indicator() -> list[dict]:
     awards = committed_awards().filter(
         application__round__programme__code=INDICATOR_PROGRAMME_CODE
     ).exclude(application__organisation__legal_structure__in=NOT_VCSE)
-    rows = _grouped(
+    rows = grouped(
         awards, financial_year=lambda prefix: financial_year_expression(f"{prefix}award_date")
     )
     for row in rows:
