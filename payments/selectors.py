@@ -335,25 +335,12 @@ def _finish(totals: dict) -> dict:
 def award_grand_totals(filters: AwardFilter = EVERY_AWARD) -> dict:
     """
     The number of committed awards and the money awarded (offered),
-    accepted, paid, repaid, outstanding and net of repayments. Each table
-    is summed on its own (awards, payments, repayments), never over a join
-    that would repeat a row.
+    accepted, paid, repaid, outstanding and net of repayments, in one query.
+    Each table is summed on its own (awards, payments, repayments), never
+    over a join that would repeat a row (see `grouped`).
     """
-    awards = committed_awards(filters)
-    totals = awards.aggregate(
-        award_count=Count("pk"),
-        awarded=Coalesce(Sum("amount"), ZERO, output_field=MONEY),
-        accepted=Coalesce(
-            Sum("amount", filter=Q(status__in=ACCEPTED_AWARD_STATES)), ZERO, output_field=MONEY
-        ),
-    )
-    totals["paid"] = Payment.objects.filter(
-        status=PaymentStatus.PAID, instalment__award__in=awards.values("pk")
-    ).aggregate(total=Coalesce(Sum("amount"), ZERO, output_field=MONEY))["total"]
-    totals["repaid"] = RepaymentReceipt.objects.filter(
-        repayment__award__in=awards.values("pk")
-    ).aggregate(total=Coalesce(Sum("amount"), ZERO, output_field=MONEY))["total"]
-    return _finish(totals)
+    [totals] = grouped(committed_awards(filters))
+    return totals
 
 
 def column(path: str) -> Callable[[str], F]:
@@ -382,10 +369,15 @@ def grouped(awards: QuerySet[Award], **keys: Callable[[str], object]) -> list[di
     names = list(keys)
 
     def part(queryset: QuerySet, prefix: str, kind: str, **figures) -> QuerySet:
+        # The constant `kind` is never grouped by, so with no keys there is
+        # no GROUP BY and each part is one row, even over no rows at all.
         return (
-            queryset.annotate(**{name: make(prefix) for name, make in keys.items()})
-            .values(*names)
-            .annotate(kind=Value(kind, output_field=CharField()), **figures)
+            queryset.annotate(
+                **{name: make(prefix) for name, make in keys.items()},
+                kind=Value(kind, output_field=CharField()),
+            )
+            .values("kind", *names)
+            .annotate(**figures)
             .values(*names, "kind", *figures)
             .order_by()
         )
