@@ -31,8 +31,8 @@ from .selectors import (
     EVERY_AWARD,
     PENNY,
     AwardFilter,
-    award_grand_totals,
     award_ledger_rows,
+    award_totals,
     breakdowns,
     payments_in_run,
     totals_by_programme_and_round,
@@ -110,7 +110,10 @@ def write_award_ledger(output: IO[bytes], filters: AwardFilter = EVERY_AWARD) ->
         for row in award_ledger_rows(filters).iterator(chunk_size=2000):
             ledger.append(cells(ledger, LEDGER_COLUMNS, _ledger_values(row)))
             row_count += 1
-        totals = award_grand_totals(filters)
+        # The totals row and the breakdown sheets from one read, as the
+        # dashboard has them.
+        award_figures = award_totals(filters)
+        totals = award_figures.grand_totals
         ledger.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_COLUMNS))}{row_count + 1}"
         total_row = dict.fromkeys(LEDGER_HEADINGS)
         total_row.update({
@@ -132,7 +135,7 @@ def write_award_ledger(output: IO[bytes], filters: AwardFilter = EVERY_AWARD) ->
             cells(summary, SUMMARY_COLUMNS, ["Total", None, *_figures(totals)], bold=True)
         )
 
-        for breakdown in breakdowns(filters):
+        for breakdown in breakdowns(totals=award_figures):
             columns = [(breakdown.heading, 44, "text"),
                        *[(heading, width, kind) for heading, width, kind, _ in FIGURE_COLUMNS]]
             sheet = start_sheet(workbook, breakdown.title, columns)

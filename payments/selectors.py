@@ -317,6 +317,8 @@ def with_award_money(awards: QuerySet[Award]) -> QuerySet[Award]:
 
 
 FIGURES = ("award_count", "awarded", "accepted", "paid", "repaid", "outstanding", "net_awarded")
+# The figures that add up; outstanding and net awarded follow from them.
+ADDED_FIGURES = FIGURES[:5]
 PENNY = Decimal("0.01")
 ZERO_AMOUNT = Decimal("0.00")
 
@@ -465,34 +467,6 @@ def totals_by_programme_and_round(filters: AwardFilter = EVERY_AWARD) -> list[di
     return rows
 
 
-def totals_by_district(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
-    rows = grouped(committed_awards(filters),
-                    district=column("application__organisation__district"))
-    labels = dict(District.choices)
-    for row in rows:
-        row["label"] = labels.get(row["district"], row["district"] or "Not recorded")
-    return sorted(rows, key=lambda row: (row["district"] == District.COUNTY_WIDE, row["label"]))
-
-
-def totals_by_legal_structure(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
-    rows = grouped(committed_awards(filters),
-                    legal_structure=column("application__organisation__legal_structure"))
-    labels = dict(LegalStructure.choices)
-    for row in rows:
-        row["label"] = labels.get(row["legal_structure"], row["legal_structure"] or "Not recorded")
-    return sorted(rows, key=lambda row: row["label"])
-
-
-def totals_by_financial_year(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
-    rows = grouped(
-        committed_awards(filters),
-        financial_year=lambda prefix: financial_year_expression(f"{prefix}award_date"),
-    )
-    for row in rows:
-        row["label"] = financial_year_label(row["financial_year"])
-    return rows
-
-
 def totals_by_outcome(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
     """
     An award tagged with several outcomes counts in the row of each, so these
@@ -510,23 +484,122 @@ def totals_by_outcome(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
     return sorted(rows, key=lambda row: _outcome_sort_key(row["outcome"]))
 
 
+def empty_figures() -> dict:
+    """The FIGURES of a group with no awards."""
+    return {"award_count": 0, **dict.fromkeys(FIGURES[1:], ZERO_AMOUNT)}
+
+
+def add_up(rows: list[dict], *names: str) -> list[dict]:
+    """
+    Rows of `grouped` added up to groups of fewer keys, `names` (none: one
+    row of grand totals), ordered as `grouped` orders them. Only rows whose
+    groups split the awards without overlap may be added up this way.
+    """
+    groups: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[name] for name in names)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {**dict(zip(names, key, strict=True)), **empty_figures()}
+        for figure in ADDED_FIGURES:
+            group[figure] += row[figure]
+    return [_finish(groups[key]) for key in sorted(groups, key=_sortable)]
+
+# What an award has exactly one of: grouping by all of them at once loses
+# nothing that grouping by any one of them would give.
+ONE_PER_AWARD = {
+    "district": column("application__organisation__district"),
+    "legal_structure": column("application__organisation__legal_structure"),
+    "financial_year": lambda prefix: financial_year_expression(f"{prefix}award_date"),
+    "programme_code": column("application__round__programme__code"),
+}
+
+
+@dataclass(frozen=True)
+class AwardTotals:
+    """
+    The totals of the committed awards that `filters` selects, grouped by
+    district, legal structure, financial year and programme at once. Each
+    award is in exactly one of these groups, so adding them up by any one
+    of the four, or by none, counts every award once: one query gives the
+    grand totals, three breakdowns and the VCSE indicator, which therefore
+    always agree with one another.
+    """
+
+    filters: AwardFilter
+    rows: list[dict]
+
+    @property
+    def grand_totals(self) -> dict:
+        """The same figures as `award_grand_totals`."""
+        return (add_up(self.rows) or [_finish(empty_figures())])[0]
+
+    def by_district(self) -> list[dict]:
+        rows = add_up(self.rows, "district")
+        labels = dict(District.choices)
+        for row in rows:
+            row["label"] = labels.get(row["district"], row["district"] or "Not recorded")
+        return sorted(rows,
+                      key=lambda row: (row["district"] == District.COUNTY_WIDE, row["label"]))
+
+    def by_legal_structure(self) -> list[dict]:
+        rows = add_up(self.rows, "legal_structure")
+        labels = dict(LegalStructure.choices)
+        for row in rows:
+            row["label"] = labels.get(row["legal_structure"],
+                                      row["legal_structure"] or "Not recorded")
+        return sorted(rows, key=lambda row: row["label"])
+
+    def by_financial_year(self) -> list[dict]:
+        """Oldest first."""
+        return _year_labels(add_up(self.rows, "financial_year"))
+
+    def vcse_indicator(self) -> list[dict]:
+        """
+        The Strategic Plan indicator "Amount of SHIRE Community Grants
+        awarded to VCSE organisations", per financial year, oldest first.
+        """
+        return _year_labels(add_up(
+            [row for row in self.rows if row["programme_code"] == INDICATOR_PROGRAMME_CODE
+             and row["legal_structure"] not in NOT_VCSE],
+            "financial_year",
+        ))
+
+
+def _year_labels(rows: list[dict]) -> list[dict]:
+    for row in rows:
+        row["label"] = financial_year_label(row["financial_year"])
+    return rows
+
+
+def award_totals(filters: AwardFilter = EVERY_AWARD) -> AwardTotals:
+    """The committed awards' totals that add up to the dashboard's figures, in one query."""
+    return AwardTotals(filters, grouped(committed_awards(filters), **ONE_PER_AWARD))
+
+
 OUTCOME_NOTE = (
     "An award that supports several outcomes counts in the row of each, so these rows add up "
     "to more than the total. The total counts every award once."
 )
 
 
-def breakdowns(filters: AwardFilter = EVERY_AWARD) -> list[Breakdown]:
-    """Every breakdown the dashboard and the ledger's summary sheets show."""
+def breakdowns(filters: AwardFilter = EVERY_AWARD, *, totals: AwardTotals | None = None
+               ) -> list[Breakdown]:
+    """
+    Every breakdown the dashboard and the ledger's summary sheets show: the
+    outcomes in a query of their own, the others from `totals` (the
+    awards' totals already read for the same filters, or read here).
+    """
+    totals = totals if totals is not None else award_totals(filters)
     return [
-        Breakdown("district", "By district", "District", totals_by_district(filters),
+        Breakdown("district", "By district", "District", totals.by_district(),
                   "District is where the organisation is based."),
-        Breakdown("outcome", "By Strategic Plan outcome", "Outcome", totals_by_outcome(filters),
-                  OUTCOME_NOTE),
+        Breakdown("outcome", "By Strategic Plan outcome", "Outcome",
+                  totals_by_outcome(totals.filters), OUTCOME_NOTE),
         Breakdown("legal-structure", "By legal structure", "Legal structure",
-                  totals_by_legal_structure(filters)),
+                  totals.by_legal_structure()),
         Breakdown("financial-year", "By financial year", "Financial year",
-                  totals_by_financial_year(filters),
+                  totals.by_financial_year(),
                   "Financial years run from 1 April to 31 March; an award counts in the year "
                   "of its award date."),
     ]
@@ -535,17 +608,9 @@ def breakdowns(filters: AwardFilter = EVERY_AWARD) -> list[Breakdown]:
 def vcse_indicator() -> list[dict]:
     """
     The Strategic Plan indicator "Amount of SHIRE Community Grants awarded
-    to VCSE organisations", per financial year.
+    to VCSE organisations", per financial year (see AwardTotals).
     """
-    awards = committed_awards().filter(
-        application__round__programme__code=INDICATOR_PROGRAMME_CODE
-    ).exclude(application__organisation__legal_structure__in=NOT_VCSE)
-    rows = grouped(
-        awards, financial_year=lambda prefix: financial_year_expression(f"{prefix}award_date")
-    )
-    for row in rows:
-        row["label"] = financial_year_label(row["financial_year"])
-    return rows
+    return award_totals().vcse_indicator()
 
 
 # --- Programmes and rounds, including those with no awards yet -----------------
