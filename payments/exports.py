@@ -36,7 +36,6 @@ from .selectors import (
     award_totals,
     breakdowns,
     payments_in_run,
-    totals_by_programme_and_round,
 )
 
 CURRENCY_FORMAT = "£#,##0.00"
@@ -113,8 +112,8 @@ def write_award_ledger(output: IO[bytes], filters: AwardFilter = EVERY_AWARD) ->
         for row in award_ledger_rows(filters).iterator(chunk_size=2000):
             ledger.append(ledger_row(_ledger_values(row)))
             row_count += 1
-        # The totals row and the breakdown sheets from one read, as the
-        # dashboard has them.
+        # The totals row, the summary sheet and the breakdown sheets (but
+        # the outcomes) from one read, as the dashboard has them.
         award_figures = award_totals(filters)
         totals = award_figures.grand_totals
         ledger.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_COLUMNS))}{row_count + 1}"
@@ -130,7 +129,7 @@ def write_award_ledger(output: IO[bytes], filters: AwardFilter = EVERY_AWARD) ->
         ledger.append(cells(ledger, LEDGER_COLUMNS, total_row.values(), bold=True))
 
         summary = start_sheet(workbook, SUMMARY_SHEET, SUMMARY_COLUMNS)
-        for row in totals_by_programme_and_round(filters):
+        for row in award_figures.by_programme_and_round():
             summary.append(
                 cells(summary, SUMMARY_COLUMNS, [row["programme"], row["round"], *_figures(row)])
             )

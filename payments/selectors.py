@@ -455,16 +455,7 @@ class Breakdown:
 
 
 def totals_by_programme_and_round(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
-    rows = grouped(
-        committed_awards(filters),
-        programme=column("application__round__programme__name"),
-        round_opens=column("application__round__opens_at"),
-        round_id=column("application__round_id"),
-        round=column("application__round__name"),
-    )
-    for row in rows:
-        row["label"] = f"{row['programme']}: {row['round']}"
-    return rows
+    return award_totals(filters).by_programme_and_round()
 
 
 def totals_by_outcome(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
@@ -511,19 +502,27 @@ ONE_PER_AWARD = {
     "district": column("application__organisation__district"),
     "legal_structure": column("application__organisation__legal_structure"),
     "financial_year": lambda prefix: financial_year_expression(f"{prefix}award_date"),
+    # The round, by what the ledger's summary sheet shows and orders it by;
+    # the round decides the programme, so these add no groups.
+    "programme": column("application__round__programme__name"),
+    "round_opens": column("application__round__opens_at"),
+    "round_id": column("application__round_id"),
+    "round": column("application__round__name"),
     "programme_code": column("application__round__programme__code"),
 }
+ROUND_KEYS = ("programme", "round_opens", "round_id", "round")
 
 
 @dataclass(frozen=True)
 class AwardTotals:
     """
     The totals of the committed awards that `filters` selects, grouped by
-    district, legal structure, financial year and programme at once. Each
-    award is in exactly one of these groups, so adding them up by any one
-    of the four, or by none, counts every award once: one query gives the
-    grand totals, three breakdowns and the VCSE indicator, which therefore
-    always agree with one another.
+    district, legal structure, financial year and round at once. Each award
+    is in exactly one of these groups, so adding them up by any one of the
+    four, or by none, counts every award once: one query gives the grand
+    totals, the VCSE indicator and every breakdown but the outcomes (where
+    an award can be in several rows), which therefore always agree with one
+    another.
     """
 
     filters: AwardFilter
@@ -533,6 +532,12 @@ class AwardTotals:
     def grand_totals(self) -> dict:
         """The same figures as `award_grand_totals`."""
         return (add_up(self.rows) or [_finish(empty_figures())])[0]
+
+    def by_programme_and_round(self) -> list[dict]:
+        rows = add_up(self.rows, *ROUND_KEYS)
+        for row in rows:
+            row["label"] = f"{row['programme']}: {row['round']}"
+        return rows
 
     def by_district(self) -> list[dict]:
         rows = add_up(self.rows, "district")
