@@ -32,6 +32,7 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -176,6 +177,27 @@ def payable_totals(*, today: date | None = None) -> dict:
     return payable_payments(today=today).aggregate(
         count=Count("pk"), total=Coalesce(Sum("amount"), ZERO, output_field=MONEY)
     )
+
+
+def payable_due_first(limit: int, *, today: date | None = None) -> tuple[list[Payment], dict]:
+    """
+    The `limit` payable payments due longest ago, and `payable_totals` of
+    all of them, in one query: window functions count and sum every
+    payable row before the limit applies.
+    """
+    listed = list(
+        payable_payments(today=today)
+        .annotate(
+            payable_count=Window(Count("pk")),
+            payable_total=Window(Sum("amount"), output_field=MONEY),
+        )
+        .order_by("instalment__due_date", "pk")[:limit]
+    )
+    if not listed:
+        return listed, {"count": 0, "total": ZERO_AMOUNT}
+    # SQLite sums decimals as floats (see _finish).
+    return listed, {"count": listed[0].payable_count,
+                    "total": Decimal(listed[0].payable_total).quantize(PENNY)}
 
 
 # --- Which awards ------------------------------------------------------------

@@ -91,10 +91,7 @@ def _can_act(request) -> bool:
 
 
 def summary_context(request, *, filter_form: AwardFilterForm) -> dict:
-    payable = selectors.payable_totals()
-    payable_listed = list(
-        selectors.payable_payments().order_by("instalment__due_date", "pk")[:PAYABLE_LISTED]
-    )
+    payable_listed, payable = selectors.payable_due_first(PAYABLE_LISTED)
     payable_caption = "Payments due and payable"
     if payable["count"] > len(payable_listed):
         payable_caption += (
