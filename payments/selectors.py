@@ -518,6 +518,7 @@ def add_up(rows: list[dict], *names: str) -> list[dict]:
             group[figure] += row[figure]
     return [_finish(groups[key]) for key in sorted(groups, key=_sortable)]
 
+
 # What an award has exactly one of: grouping by all of them at once loses
 # nothing that grouping by any one of them would give.
 ONE_PER_AWARD = {
