@@ -74,10 +74,9 @@ def ledger_summary_queries(output) -> int:
     """Only the totals the ledger's summary sheets read (the finance summary's own)."""
     from payments import selectors
 
-    names = ["award_grand_totals", "totals_by_programme_and_round", "breakdowns"]
-    for name in names:
-        if hasattr(selectors, name):
-            getattr(selectors, name)()
+    totals = selectors.award_totals()
+    totals.by_programme_and_round()
+    selectors.breakdowns(totals=totals)
     return 0
 
 

@@ -32,14 +32,13 @@ from payments.selectors import (
     OUTCOME_NOTE,
     ZERO_AMOUNT,
     AwardFilter,
+    AwardTotals,
     Breakdown,
-    _column,
-    _grouped,
-    award_grand_totals,
+    award_totals,
+    column,
     committed_awards,
-    totals_by_district,
-    totals_by_financial_year,
-    totals_by_legal_structure,
+    empty_figures,
+    grouped,
     totals_by_outcome,
 )
 from rounds.models import RoundStatus
@@ -105,32 +104,20 @@ def period_label(year: int, part: int, period: str) -> str:
     return financial_year_label(year)
 
 
-def _empty_figures() -> dict:
-    return {
-        "award_count": 0,
-        "awarded": ZERO_AMOUNT,
-        "accepted": ZERO_AMOUNT,
-        "paid": ZERO_AMOUNT,
-        "repaid": ZERO_AMOUNT,
-        "outstanding": ZERO_AMOUNT,
-        "net_awarded": ZERO_AMOUNT,
-    }
-
-
-def totals_by_period(filters: AwardFilter = EVERY_AWARD, *, period: str = Period.ANNUAL
-                     ) -> list[dict]:
+def totals_by_period(totals: AwardTotals, *, period: str = Period.ANNUAL) -> list[dict]:
     """
     Awards per financial year, half or quarter of the award date, oldest
     first, with the periods between the first and the last that had no
-    awards shown as nothing, so a line drawn through them is true.
+    awards shown as nothing, so a line drawn through them is true. Years
+    come from `totals`; halves and quarters need a query of their own.
     """
     if period == Period.ANNUAL:
-        rows = totals_by_financial_year(filters)
+        rows = totals.by_financial_year()
         for row in rows:
             row["part"] = 1
     else:
-        rows = _grouped(
-            committed_awards(filters),
+        rows = grouped(
+            committed_awards(totals.filters),
             financial_year=lambda prefix: financial_year_expression(f"{prefix}award_date"),
             part=lambda prefix: _part_of_year(f"{prefix}award_date", period),
         )
@@ -143,7 +130,7 @@ def totals_by_period(filters: AwardFilter = EVERY_AWARD, *, period: str = Period
     year, part = first
     while (year, part) <= last:
         row = found.get((year, part)) or {
-            "financial_year": year, "part": part, **_empty_figures()
+            "financial_year": year, "part": part, **empty_figures()
         }
         row["label"] = period_label(year, part, period)
         result.append(row)
@@ -154,17 +141,17 @@ def totals_by_period(filters: AwardFilter = EVERY_AWARD, *, period: str = Period
 # --- Breakdowns --------------------------------------------------------------
 
 
-def totals_by_every_district(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
+def totals_by_every_district(totals: AwardTotals) -> list[dict]:
     """
     The finance dashboard's district totals with every one of the seven
     districts shown, a district with no awards as nothing.
     """
-    rows = totals_by_district(filters)
+    rows = totals.by_district()
     present = {row["district"] for row in rows}
     for district in District:
         if district != District.COUNTY_WIDE and district.value not in present:
             rows.append({"district": district.value, "label": district.label,
-                         **_empty_figures()})
+                         **empty_figures()})
     return sorted(rows, key=lambda row: (row["district"] == District.COUNTY_WIDE,
                                          row["district"] is None, row["label"]))
 
@@ -175,9 +162,9 @@ def totals_by_community(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
     asks this as free text ("Which communities do you serve?"), so the rows
     are the organisations' own words, grouped where they are the same.
     """
-    rows = _grouped(
+    rows = grouped(
         committed_awards(filters),
-        community=_column("application__organisation__communities_served"),
+        community=column("application__organisation__communities_served"),
     )
     for row in rows:
         row["label"] = (row["community"] or "").strip() or "Not recorded"
@@ -191,24 +178,28 @@ COMMUNITY_NOTE = (
 )
 
 
-def report_breakdowns(filters: AwardFilter = EVERY_AWARD, *, period: str = Period.ANNUAL
-                      ) -> list[Breakdown]:
-    """The tables of a programme or round report, in the order the page shows them."""
+def report_breakdowns(totals: AwardTotals, *, period: str = Period.ANNUAL) -> list[Breakdown]:
+    """
+    The tables of a programme or round report, in the order the page shows
+    them: district, legal structure and year from `totals` (the report's
+    awards), outcome, community and part-years in a query each.
+    """
+    filters = totals.filters
     period_title = {
         Period.ANNUAL: "By financial year",
         Period.HALF_YEARLY: "By half year",
         Period.QUARTERLY: "By quarter",
     }[period]
     return [
-        Breakdown("district", "By district", "District", totals_by_every_district(filters),
+        Breakdown("district", "By district", "District", totals_by_every_district(totals),
                   "District is where the organisation is based."),
         Breakdown("outcome", "By Strategic Plan outcome", "Outcome", totals_by_outcome(filters),
                   OUTCOME_NOTE),
         Breakdown("legal-structure", "By legal structure", "Legal structure",
-                  totals_by_legal_structure(filters)),
+                  totals.by_legal_structure()),
         Breakdown("community", "By community served", "Community served",
                   totals_by_community(filters), COMMUNITY_NOTE),
-        Breakdown("period", period_title, "Period", totals_by_period(filters, period=period),
+        Breakdown("period", period_title, "Period", totals_by_period(totals, period=period),
                   "Financial years run from 1 April to 31 March; an award counts in the period "
                   "of its award date. Periods with no awards show as nothing."),
     ]
@@ -273,23 +264,23 @@ def decided_applications(filters: AwardFilter = EVERY_AWARD) -> QuerySet[Applica
 def decision_statistics(filters: AwardFilter = EVERY_AWARD) -> DecisionStatistics:
     """
     Success rate (approved / decided) and the time from submission to
-    decision. The median needs every duration, and SQLite has no median
-    function, so the durations (one number per decided application, never
-    money) are read and averaged here.
+    decision, in one query. The median needs every duration, and SQLite has
+    no median function, so each decided application's status and two dates
+    (never money) are read, and counted and averaged here.
     """
-    applications = decided_applications(filters)
-    counts = applications.aggregate(
-        decided=Count("pk"), approved=Count("pk", filter=Q(status=ApplicationStatus.APPROVED))
+    decided = approved = 0
+    days = []
+    rows = decided_applications(filters).values_list(
+        "status", "submitted_at", "decision__decided_at"
     )
-    days = [
-        Decimal((decided_at - submitted_at).total_seconds()) / 86400
-        for submitted_at, decided_at in applications.filter(submitted_at__isnull=False)
-        .values_list("submitted_at", "decision__decided_at")
-        .iterator(chunk_size=5000)
-    ]
+    for status, submitted_at, decided_at in rows.iterator(chunk_size=5000):
+        decided += 1
+        approved += status == ApplicationStatus.APPROVED
+        if submitted_at is not None:
+            days.append(Decimal((decided_at - submitted_at).total_seconds()) / 86400)
     return DecisionStatistics(
-        decided=counts["decided"],
-        approved=counts["approved"],
+        decided=decided,
+        approved=approved,
         average_days=_tenth(sum(days) / len(days)) if days else None,
         median_days=_tenth(Decimal(statistics.median(days))) if days else None,
     )
@@ -321,12 +312,13 @@ class Report:
 
 
 def build_report(filters: AwardFilter = EVERY_AWARD, *, period: str = Period.ANNUAL) -> Report:
+    totals = award_totals(filters)
     return Report(
         filters=filters,
         period=period,
-        totals=award_grand_totals(filters),
+        totals=totals.grand_totals,
         decisions=decision_statistics(filters),
-        breakdowns=report_breakdowns(filters, period=period),
+        breakdowns=report_breakdowns(totals, period=period),
     )
 
 

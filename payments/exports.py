@@ -8,10 +8,11 @@ of rows.
 """
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import IO
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -31,11 +32,10 @@ from .selectors import (
     EVERY_AWARD,
     PENNY,
     AwardFilter,
-    award_grand_totals,
     award_ledger_rows,
+    award_totals,
     breakdowns,
     payments_in_run,
-    totals_by_programme_and_round,
 )
 
 CURRENCY_FORMAT = "£#,##0.00"
@@ -91,6 +91,7 @@ SUMMARY_COLUMNS = [
     *[(heading, width, kind) for heading, width, kind, _ in FIGURE_COLUMNS],
 ]
 BOLD = Font(bold=True)
+NUMBER_FORMATS = {"money": CURRENCY_FORMAT, "date": DATE_FORMAT}
 
 
 def ledger_filename(today: date, *, suffix: str = "") -> str:
@@ -107,10 +108,14 @@ def write_award_ledger(output: IO[bytes], filters: AwardFilter = EVERY_AWARD) ->
     with one_snapshot():
         ledger = start_sheet(workbook, LEDGER_SHEET, LEDGER_COLUMNS)
         row_count = 0
+        ledger_row = row_maker(ledger, LEDGER_COLUMNS)
         for row in award_ledger_rows(filters).iterator(chunk_size=2000):
-            ledger.append(cells(ledger, LEDGER_COLUMNS, _ledger_values(row)))
+            ledger.append(ledger_row(_ledger_values(row)))
             row_count += 1
-        totals = award_grand_totals(filters)
+        # The totals row, the summary sheet and the breakdown sheets (but
+        # the outcomes) from one read, as the dashboard has them.
+        award_figures = award_totals(filters)
+        totals = award_figures.grand_totals
         ledger.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_COLUMNS))}{row_count + 1}"
         total_row = dict.fromkeys(LEDGER_HEADINGS)
         total_row.update({
@@ -124,7 +129,7 @@ def write_award_ledger(output: IO[bytes], filters: AwardFilter = EVERY_AWARD) ->
         ledger.append(cells(ledger, LEDGER_COLUMNS, total_row.values(), bold=True))
 
         summary = start_sheet(workbook, SUMMARY_SHEET, SUMMARY_COLUMNS)
-        for row in totals_by_programme_and_round(filters):
+        for row in award_figures.by_programme_and_round():
             summary.append(
                 cells(summary, SUMMARY_COLUMNS, [row["programme"], row["round"], *_figures(row)])
             )
@@ -132,7 +137,7 @@ def write_award_ledger(output: IO[bytes], filters: AwardFilter = EVERY_AWARD) ->
             cells(summary, SUMMARY_COLUMNS, ["Total", None, *_figures(totals)], bold=True)
         )
 
-        for breakdown in breakdowns(filters):
+        for breakdown in breakdowns(totals=award_figures):
             columns = [(breakdown.heading, 44, "text"),
                        *[(heading, width, kind) for heading, width, kind, _ in FIGURE_COLUMNS]]
             sheet = start_sheet(workbook, breakdown.title, columns)
@@ -228,24 +233,70 @@ def cells(sheet, columns: list[tuple], values: Iterable, *, bold: bool = False,
         kind = column[2]
         if headings or kind == "text":
             if not bold:
-                text = safe_text(value)
-                if not text.startswith(FORMULA_PREFIXES):
-                    row.append(text or None)
-                    continue
+                row.append(_text_value(sheet, value))
+                continue
             cell = text_cell(sheet, value)
         elif value is None and not bold:
             row.append(None)
             continue
         else:
             cell = WriteOnlyCell(sheet, value=value)
-            if kind == "money":
-                cell.number_format = CURRENCY_FORMAT
-            elif kind == "date":
-                cell.number_format = DATE_FORMAT
+            if kind in NUMBER_FORMATS:
+                cell.number_format = NUMBER_FORMATS[kind]
         if bold:
             cell.font = BOLD
         row.append(cell)
     return row
+
+
+def row_maker(sheet, columns: list[tuple]) -> Callable[[Iterable], list]:
+    """
+    A function making rows for `sheet` as `cells` does (not bold), for a
+    sheet of many rows: each formatted column has one cell, made and styled
+    once and given each row's value, instead of a new cell and style per
+    value. A write-only sheet writes a row out as it is appended, so the
+    cells are free again for the next row: append each row before making
+    the next.
+    """
+    makers = []
+    for _, _, kind in columns:
+        if kind == "text":
+            makers.append(partial(_text_value, sheet))
+        elif kind in NUMBER_FORMATS:
+            makers.append(_formatted_cell(sheet, NUMBER_FORMATS[kind]))
+        else:
+            makers.append(_bare_value)
+
+    def make_row(values: Iterable) -> list:
+        return [make(value) for make, value in zip(makers, values, strict=True)]
+
+    return make_row
+
+
+def _text_value(sheet, value):
+    # Plain text goes in as a bare value, which openpyxl writes far faster
+    # than a cell.
+    text = safe_text(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return text_cell(sheet, value)
+    return text or None
+
+
+def _formatted_cell(sheet, number_format: str) -> Callable:
+    cell = WriteOnlyCell(sheet)
+    cell.number_format = number_format
+
+    def value_in_cell(value):
+        if value is None:
+            return None
+        cell.value = value
+        return cell
+
+    return value_in_cell
+
+
+def _bare_value(value):
+    return value
 
 
 def safe_text(value) -> str:

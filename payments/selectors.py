@@ -32,6 +32,7 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -178,6 +179,27 @@ def payable_totals(*, today: date | None = None) -> dict:
     )
 
 
+def payable_due_first(limit: int, *, today: date | None = None) -> tuple[list[Payment], dict]:
+    """
+    The `limit` payable payments due longest ago, and `payable_totals` of
+    all of them, in one query: window functions count and sum every
+    payable row before the limit applies.
+    """
+    listed = list(
+        payable_payments(today=today)
+        .annotate(
+            payable_count=Window(Count("pk")),
+            payable_total=Window(Sum("amount"), output_field=MONEY),
+        )
+        .order_by("instalment__due_date", "pk")[:limit]
+    )
+    if not listed:
+        return listed, {"count": 0, "total": ZERO_AMOUNT}
+    # SQLite sums decimals as floats (see _finish).
+    return listed, {"count": listed[0].payable_count,
+                    "total": Decimal(listed[0].payable_total).quantize(PENNY)}
+
+
 # --- Which awards ------------------------------------------------------------
 
 # Awards whose offer has been accepted (and may since have been paid or closed).
@@ -305,7 +327,7 @@ def with_award_money(awards: QuerySet[Award]) -> QuerySet[Award]:
     awarded is the amount awarded less the money repaid (so outstanding is
     also net awarded less net paid).
 
-    Totals do not sum these (see `_grouped`, `award_grand_totals`): Django
+    Totals do not sum these (see `grouped`, `award_grand_totals`): Django
     5.2 leaves subquery annotations out of the inner query it builds for
     aggregate(), and SQLite then sums the missing column's name as text,
     giving 0 without an error.
@@ -317,6 +339,8 @@ def with_award_money(awards: QuerySet[Award]) -> QuerySet[Award]:
 
 
 FIGURES = ("award_count", "awarded", "accepted", "paid", "repaid", "outstanding", "net_awarded")
+# The figures that add up; outstanding and net awarded follow from them.
+ADDED_FIGURES = FIGURES[:5]
 PENNY = Decimal("0.01")
 ZERO_AMOUNT = Decimal("0.00")
 
@@ -335,48 +359,49 @@ def _finish(totals: dict) -> dict:
 def award_grand_totals(filters: AwardFilter = EVERY_AWARD) -> dict:
     """
     The number of committed awards and the money awarded (offered),
-    accepted, paid, repaid, outstanding and net of repayments. Each table
-    is summed on its own (awards, payments, repayments), never over a join
-    that would repeat a row.
+    accepted, paid, repaid, outstanding and net of repayments, in one query.
+    Each table is summed on its own (awards, payments, repayments), never
+    over a join that would repeat a row (see `grouped`).
     """
-    awards = committed_awards(filters)
-    totals = awards.aggregate(
-        award_count=Count("pk"),
-        awarded=Coalesce(Sum("amount"), ZERO, output_field=MONEY),
-        accepted=Coalesce(
-            Sum("amount", filter=Q(status__in=ACCEPTED_AWARD_STATES)), ZERO, output_field=MONEY
-        ),
-    )
-    totals["paid"] = Payment.objects.filter(
-        status=PaymentStatus.PAID, instalment__award__in=awards.values("pk")
-    ).aggregate(total=Coalesce(Sum("amount"), ZERO, output_field=MONEY))["total"]
-    totals["repaid"] = RepaymentReceipt.objects.filter(
-        repayment__award__in=awards.values("pk")
-    ).aggregate(total=Coalesce(Sum("amount"), ZERO, output_field=MONEY))["total"]
-    return _finish(totals)
+    [totals] = grouped(committed_awards(filters))
+    return totals
 
 
-def _column(path: str) -> Callable[[str], F]:
-    """A grouping column named from the award, for a query that reaches awards by `prefix`."""
+def column(path: str) -> Callable[[str], F]:
+    """
+    A key for `grouped`: the field at `path` from the award (such as
+    "application__organisation__district"), as a function of the prefix by
+    which each of grouped's queries reaches the award.
+    """
     return lambda prefix: F(f"{prefix}{path}")
 
 
-def _grouped(awards: QuerySet[Award], **keys: Callable[[str], object]) -> list[dict]:
+def grouped(awards: QuerySet[Award], **keys: Callable[[str], object]) -> list[dict]:
     """
-    Totals of `awards` grouped by `keys` (each a function of the path from
-    the queried model to the award), in one query: awards, payments and
-    repayments are each grouped on their own and the three stacked with
-    UNION ALL, then joined by key here. Summing per-award correlated
-    subqueries in one GROUP BY is far slower on SQLite, and summing money
-    from different tables over one join would repeat rows.
+    Totals of `awards` grouped by `keys`, one dictionary per group with the
+    keys' values and the FIGURES, ordered by the keys (an empty key last).
+    Each key is a function of the path by which a query reaches the award
+    ("" from awards, "instalment__award__" from payments), returning the
+    expression to group by; `column` makes one from a field.
+
+    It is one query: awards, payments and repayments are each grouped on
+    their own and the three stacked with UNION ALL, then joined by key here.
+    Summing per-award correlated subqueries in one GROUP BY is far slower on
+    SQLite, and summing money from different tables over one join would
+    repeat rows.
     """
     names = list(keys)
 
     def part(queryset: QuerySet, prefix: str, kind: str, **figures) -> QuerySet:
+        # The constant `kind` is never grouped by, so with no keys there is
+        # no GROUP BY and each part is one row, even over no rows at all.
         return (
-            queryset.annotate(**{name: make(prefix) for name, make in keys.items()})
-            .values(*names)
-            .annotate(kind=Value(kind, output_field=CharField()), **figures)
+            queryset.annotate(
+                **{name: make(prefix) for name, make in keys.items()},
+                kind=Value(kind, output_field=CharField()),
+            )
+            .values("kind", *names)
+            .annotate(**figures)
             .values(*names, "kind", *figures)
             .order_by()
         )
@@ -452,44 +477,7 @@ class Breakdown:
 
 
 def totals_by_programme_and_round(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
-    rows = _grouped(
-        committed_awards(filters),
-        programme=_column("application__round__programme__name"),
-        round_opens=_column("application__round__opens_at"),
-        round_id=_column("application__round_id"),
-        round=_column("application__round__name"),
-    )
-    for row in rows:
-        row["label"] = f"{row['programme']}: {row['round']}"
-    return rows
-
-
-def totals_by_district(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
-    rows = _grouped(committed_awards(filters),
-                    district=_column("application__organisation__district"))
-    labels = dict(District.choices)
-    for row in rows:
-        row["label"] = labels.get(row["district"], row["district"] or "Not recorded")
-    return sorted(rows, key=lambda row: (row["district"] == District.COUNTY_WIDE, row["label"]))
-
-
-def totals_by_legal_structure(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
-    rows = _grouped(committed_awards(filters),
-                    legal_structure=_column("application__organisation__legal_structure"))
-    labels = dict(LegalStructure.choices)
-    for row in rows:
-        row["label"] = labels.get(row["legal_structure"], row["legal_structure"] or "Not recorded")
-    return sorted(rows, key=lambda row: row["label"])
-
-
-def totals_by_financial_year(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
-    rows = _grouped(
-        committed_awards(filters),
-        financial_year=lambda prefix: financial_year_expression(f"{prefix}award_date"),
-    )
-    for row in rows:
-        row["label"] = financial_year_label(row["financial_year"])
-    return rows
+    return award_totals(filters).by_programme_and_round()
 
 
 def totals_by_outcome(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
@@ -497,10 +485,10 @@ def totals_by_outcome(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
     An award tagged with several outcomes counts in the row of each, so these
     rows add up to more than the grand total, which is computed on its own.
     """
-    rows = _grouped(
+    rows = grouped(
         committed_awards(filters),
-        outcome=_column("application__outcomes__code"),
-        outcome_title=_column("application__outcomes__title"),
+        outcome=column("application__outcomes__code"),
+        outcome_title=column("application__outcomes__title"),
     )
     for row in rows:
         row["label"] = (
@@ -509,23 +497,137 @@ def totals_by_outcome(filters: AwardFilter = EVERY_AWARD) -> list[dict]:
     return sorted(rows, key=lambda row: _outcome_sort_key(row["outcome"]))
 
 
+def empty_figures() -> dict:
+    """The FIGURES of a group with no awards."""
+    return {"award_count": 0, **dict.fromkeys(FIGURES[1:], ZERO_AMOUNT)}
+
+
+def add_up(rows: list[dict], *names: str) -> list[dict]:
+    """
+    Rows of `grouped` added up to groups of fewer keys, `names` (none: one
+    row of grand totals), ordered as `grouped` orders them. Only rows whose
+    groups split the awards without overlap may be added up this way.
+    """
+    groups: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[name] for name in names)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {**dict(zip(names, key, strict=True)), **empty_figures()}
+        for figure in ADDED_FIGURES:
+            group[figure] += row[figure]
+    return [_finish(groups[key]) for key in sorted(groups, key=_sortable)]
+
+
+# What an award has exactly one of: grouping by all of them at once loses
+# nothing that grouping by any one of them would give.
+ONE_PER_AWARD = {
+    "district": column("application__organisation__district"),
+    "legal_structure": column("application__organisation__legal_structure"),
+    "financial_year": lambda prefix: financial_year_expression(f"{prefix}award_date"),
+    # The round, by what the ledger's summary sheet shows and orders it by;
+    # the round decides the programme, so these add no groups.
+    "programme": column("application__round__programme__name"),
+    "round_opens": column("application__round__opens_at"),
+    "round_id": column("application__round_id"),
+    "round": column("application__round__name"),
+    "programme_code": column("application__round__programme__code"),
+}
+ROUND_KEYS = ("programme", "round_opens", "round_id", "round")
+
+
+@dataclass(frozen=True)
+class AwardTotals:
+    """
+    The totals of the committed awards that `filters` selects, grouped by
+    district, legal structure, financial year and round at once. Each award
+    is in exactly one of these groups, so adding them up by any one of the
+    four, or by none, counts every award once: one query gives the grand
+    totals, the VCSE indicator and every breakdown but the outcomes (where
+    an award can be in several rows), which therefore always agree with one
+    another.
+    """
+
+    filters: AwardFilter
+    rows: list[dict]
+
+    @property
+    def grand_totals(self) -> dict:
+        """The same figures as `award_grand_totals`."""
+        return (add_up(self.rows) or [_finish(empty_figures())])[0]
+
+    def by_programme_and_round(self) -> list[dict]:
+        rows = add_up(self.rows, *ROUND_KEYS)
+        for row in rows:
+            row["label"] = f"{row['programme']}: {row['round']}"
+        return rows
+
+    def by_district(self) -> list[dict]:
+        rows = add_up(self.rows, "district")
+        labels = dict(District.choices)
+        for row in rows:
+            row["label"] = labels.get(row["district"], row["district"] or "Not recorded")
+        return sorted(rows,
+                      key=lambda row: (row["district"] == District.COUNTY_WIDE, row["label"]))
+
+    def by_legal_structure(self) -> list[dict]:
+        rows = add_up(self.rows, "legal_structure")
+        labels = dict(LegalStructure.choices)
+        for row in rows:
+            row["label"] = labels.get(row["legal_structure"],
+                                      row["legal_structure"] or "Not recorded")
+        return sorted(rows, key=lambda row: row["label"])
+
+    def by_financial_year(self) -> list[dict]:
+        """Oldest first."""
+        return _year_labels(add_up(self.rows, "financial_year"))
+
+    def vcse_indicator(self) -> list[dict]:
+        """
+        The Strategic Plan indicator "Amount of SHIRE Community Grants
+        awarded to VCSE organisations", per financial year, oldest first.
+        """
+        return _year_labels(add_up(
+            [row for row in self.rows if row["programme_code"] == INDICATOR_PROGRAMME_CODE
+             and row["legal_structure"] not in NOT_VCSE],
+            "financial_year",
+        ))
+
+
+def _year_labels(rows: list[dict]) -> list[dict]:
+    for row in rows:
+        row["label"] = financial_year_label(row["financial_year"])
+    return rows
+
+
+def award_totals(filters: AwardFilter = EVERY_AWARD) -> AwardTotals:
+    """The committed awards' totals that add up to the dashboard's figures, in one query."""
+    return AwardTotals(filters, grouped(committed_awards(filters), **ONE_PER_AWARD))
+
+
 OUTCOME_NOTE = (
     "An award that supports several outcomes counts in the row of each, so these rows add up "
     "to more than the total. The total counts every award once."
 )
 
 
-def breakdowns(filters: AwardFilter = EVERY_AWARD) -> list[Breakdown]:
-    """Every breakdown the dashboard and the ledger's summary sheets show."""
+def breakdowns(filters: AwardFilter = EVERY_AWARD, *, totals: AwardTotals | None = None
+               ) -> list[Breakdown]:
+    """
+    Every breakdown the dashboard and the ledger's summary sheets show: the
+    outcomes in a query of their own, the others from `totals` (the
+    awards' totals already read for the same filters, or read here).
+    """
+    totals = totals if totals is not None else award_totals(filters)
     return [
-        Breakdown("district", "By district", "District", totals_by_district(filters),
+        Breakdown("district", "By district", "District", totals.by_district(),
                   "District is where the organisation is based."),
-        Breakdown("outcome", "By Strategic Plan outcome", "Outcome", totals_by_outcome(filters),
-                  OUTCOME_NOTE),
+        Breakdown("outcome", "By Strategic Plan outcome", "Outcome",
+                  totals_by_outcome(totals.filters), OUTCOME_NOTE),
         Breakdown("legal-structure", "By legal structure", "Legal structure",
-                  totals_by_legal_structure(filters)),
+                  totals.by_legal_structure()),
         Breakdown("financial-year", "By financial year", "Financial year",
-                  totals_by_financial_year(filters),
+                  totals.by_financial_year(),
                   "Financial years run from 1 April to 31 March; an award counts in the year "
                   "of its award date."),
     ]
@@ -534,17 +636,9 @@ def breakdowns(filters: AwardFilter = EVERY_AWARD) -> list[Breakdown]:
 def vcse_indicator() -> list[dict]:
     """
     The Strategic Plan indicator "Amount of SHIRE Community Grants awarded
-    to VCSE organisations", per financial year.
+    to VCSE organisations", per financial year (see AwardTotals).
     """
-    awards = committed_awards().filter(
-        application__round__programme__code=INDICATOR_PROGRAMME_CODE
-    ).exclude(application__organisation__legal_structure__in=NOT_VCSE)
-    rows = _grouped(
-        awards, financial_year=lambda prefix: financial_year_expression(f"{prefix}award_date")
-    )
-    for row in rows:
-        row["label"] = financial_year_label(row["financial_year"])
-    return rows
+    return award_totals().vcse_indicator()
 
 
 # --- Programmes and rounds, including those with no awards yet -----------------

@@ -91,22 +91,27 @@ def _can_act(request) -> bool:
 
 
 def summary_context(request, *, filter_form: AwardFilterForm) -> dict:
-    payable = selectors.payable_totals()
-    payable_listed = list(
-        selectors.payable_payments().order_by("instalment__due_date", "pk")[:PAYABLE_LISTED]
-    )
+    payable_listed, payable = selectors.payable_due_first(PAYABLE_LISTED)
     payable_caption = "Payments due and payable"
     if payable["count"] > len(payable_listed):
         payable_caption += (
             f" (the {len(payable_listed)} due longest ago of {payable['count']})"
         )
+    programmes = list(selectors.programme_totals())
+    # One read of the award totals gives the grand totals, three of the
+    # breakdowns and the indicator (issue 9: at most 15 queries a page).
+    totals = selectors.award_totals()
     return {
-        "headline": selectors.programme_headline(code=HEADLINE_PROGRAMME_CODE),
-        "programmes": selectors.programme_totals(),
+        # The headline is its programme's row of the programme table.
+        "headline": next(
+            (programme for programme in programmes if programme.code == HEADLINE_PROGRAMME_CODE),
+            None,
+        ),
+        "programmes": programmes,
         "rounds": selectors.award_totals_by_round(),
-        "grand_totals": selectors.award_grand_totals(),
-        "breakdowns": selectors.breakdowns(),
-        "indicator": selectors.vcse_indicator(),
+        "grand_totals": totals.grand_totals,
+        "breakdowns": selectors.breakdowns(totals=totals),
+        "indicator": totals.vcse_indicator(),
         "indicator_programme_code": selectors.INDICATOR_PROGRAMME_CODE,
         "payable": payable,
         "payable_listed": payable_listed,

@@ -167,6 +167,8 @@ def test_ledger_dashboard_and_runs_agree_to_the_penny(people, specs):
 
         # The dashboard's grand totals are the money that moved.
         assert selectors.award_grand_totals() == totals
+        # The page's figures, added up from one grouped read, are the same.
+        assert selectors.award_totals().grand_totals == totals
 
         # The ledger: each row, the sum of the rows and the totals row.
         output = io.BytesIO()

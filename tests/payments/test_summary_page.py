@@ -93,6 +93,19 @@ def test_summary_page_lists_payable_payments_with_a_button_to_build_a_run(
     assert application.organisation.name in html
 
 
+def test_summary_page_counts_and_totals_every_payable_payment_beyond_those_listed(
+    client_as, finance_user
+):
+    for _ in range(26):
+        PaymentFactory(amount=Decimal("10.05"), instalment__amount=Decimal("10.05"))
+
+    html = " ".join(client_as(finance_user).get(reverse("payments:summary")).content
+                    .decode().split())
+
+    assert "26 payments are due and payable, totalling <strong>£261.30</strong>" in html
+    assert "Payments due and payable (the 25 due longest ago of 26)" in html
+
+
 def test_summary_page_query_count_does_not_grow_with_rows(
     client_as, finance_user, make_award, django_assert_max_num_queries
 ):
