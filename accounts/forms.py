@@ -108,10 +108,9 @@ class RolesForm(forms.Form):
         error_messages={"invalid_choice": "Choose roles from the list"},
     )
 
-    def __init__(self, *args, legend: str = "Roles", **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["roles"].choices = role_choices(Role)
-        self.fields["roles"].label = legend
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Field.checkboxes("roles", legend_size=Size.MEDIUM, small=True),
