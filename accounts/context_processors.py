@@ -18,6 +18,7 @@ NAVIGATION = [
      {Role.GRANT_OFFICER, Role.APPROVER, Role.FINANCE, Role.ADMINISTRATOR}),
     ("Search", "grants:search",
      {Role.GRANT_OFFICER, Role.APPROVER, Role.FINANCE, Role.ADMINISTRATOR}),
+    ("People", "accounts:people", {Role.ADMINISTRATOR}),
     ("Audit log", "accounts:audit_log", {Role.ADMINISTRATOR}),
     ("Personal data", "accounts:subject_access", {Role.ADMINISTRATOR}),
 ]

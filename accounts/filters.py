@@ -1,10 +1,12 @@
-"""The audit log's filters (django-filter), as the viewer's form."""
+"""The audit log's and the people list's filters (django-filter), as the pages' forms."""
 
 import django_filters
 from django import forms
+from django.db.models import Q
 
 from . import selectors
-from .models import AuditEvent
+from .models import AuditEvent, User
+from .roles import Role
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d %m %Y"]
 
@@ -67,3 +69,35 @@ class AuditEventFilter(django_filters.FilterSet):
         messages = {"invalid": "Enter a real date, like 27/03/2026"}
         self.filters["from_date"].extra["error_messages"] = messages
         self.filters["to_date"].extra["error_messages"] = messages
+
+
+class PeopleFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Name or email address")
+    role = django_filters.ChoiceFilter(
+        field_name="groups__name", label="Role", choices=Role.choices, empty_label="Any role"
+    )
+    status = django_filters.ChoiceFilter(
+        method="with_status",
+        label="Status",
+        choices=[("active", "Active"), ("inactive", "Inactive")],
+        empty_label="Active or inactive",
+    )
+
+    class Meta:
+        model = User
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        messages = {"invalid_choice": "Choose from the list"}
+        self.filters["role"].extra["error_messages"] = messages
+        self.filters["status"].extra["error_messages"] = messages
+
+    def search(self, queryset, name, value):
+        words = value.split()
+        for word in words:
+            queryset = queryset.filter(Q(full_name__icontains=word) | Q(email__icontains=word))
+        return queryset
+
+    def with_status(self, queryset, name, value):
+        return queryset.filter(is_active=value == "active")

@@ -8,7 +8,13 @@ from accounts.permissions import public
 
 
 def add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's refusal on the form (and so in the error summary)."""
+    """
+    Show a service's refusal on the form (and so in the error summary):
+    beside the field it names, when it raised ValidationError({field: ...}).
+    """
+    if hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
     for message in error.messages:
         form.add_error(None, message)
 

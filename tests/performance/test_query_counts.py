@@ -22,6 +22,7 @@ from accounts.roles import Role
 from grants.models import ApplicationStatus, AssignmentStatus, EntryChannel
 from notifications.models import Notification, NotificationStatus
 from payments.models import PaymentRunStatus, PaymentStatus
+from tests.accounts.factories import UserFactory
 from tests.applicants.factories import MembershipFactory
 from tests.grants.factories import (
     ApplicationFactory,
@@ -142,6 +143,12 @@ def add_everything(s, n):
         MonitoringReturnFactory(award=award, due=timezone.localdate() - timedelta(days=10))
 
 
+def add_people(s, n):
+    for index in range(n):
+        roles = [[Role.ASSESSOR, Role.FINANCE], [Role.APPLICANT], [Role.GRANT_OFFICER]][index % 3]
+        UserFactory(roles=roles, last_login=timezone.now(), is_active=index % 2 == 0)
+
+
 def _round(s):
     return {"pk": s.round.pk}
 
@@ -170,6 +177,9 @@ SCENARIOS = {
     "search": Scenario(Role.GRANT_OFFICER, "grants:search", add_everything, query="q=Community"),
     "report": Scenario(Role.GRANT_OFFICER, "grants:report", add_everything),
     "programmes": Scenario(Role.GRANT_OFFICER, "rounds:programmes", add_rounds),
+    "people": Scenario(Role.ADMINISTRATOR, "accounts:people", add_people),
+    "people by role": Scenario(Role.ADMINISTRATOR, "accounts:people", add_people,
+                               query="role=assessor&status=active&q=example"),
 }
 
 # Pages over the limit today: each figure is in the bench report (issue 9).

@@ -89,6 +89,8 @@ def public(kwargs=None, *, anonymous=OK, **answers) -> Rule:
 # URL arguments: organisation A's records (see `world` in the test).
 ORGANISATION = {"pk": Obj("organisation")}
 APPLICATION = {"pk": Obj("application")}
+# A staff member's account, for the administrators' people pages.
+PERSON = {"pk": Obj("person")}
 STAFF_ONLY_APPLICANTS_REFUSED = {"applicant_a": DENIED, "applicant_b": DENIED}
 
 # The roles with the staff pages of each kind (what the mixins in
@@ -309,6 +311,12 @@ RULES: dict[str, Rule] = {
     # --- Administration (accounts/) -----------------------------------------
     "accounts:audit_log": page(administrator=OK),
     "accounts:subject_access": page(administrator=OK),
+    # Managing people and roles is administrators' alone.
+    "accounts:people": page(administrator=OK),
+    "accounts:add_staff_member": page(administrator=OK),
+    "accounts:person": page(PERSON, administrator=OK),
+    "accounts:deactivate_person": page(PERSON, administrator=OK),
+    "accounts:reactivate_person": page(PERSON, administrator=OK),
     # --- The Django admin ---------------------------------------------------
     # Django's own rule: staff only (administrators are staff). Administrators
     # hold no model permissions unless given them, so a model's pages are 403

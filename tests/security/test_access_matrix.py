@@ -133,6 +133,7 @@ def world(db):
     )
     objects = {
         "organisation": organisation,
+        "person": people["assessor"],
         "membership": editor,
         "invitation": invite_member(
             organisation=organisation,
