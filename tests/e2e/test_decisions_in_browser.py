@@ -30,7 +30,9 @@ def banner(page) -> str:
     return " ".join(page.locator(".govuk-notification-banner").all_inner_texts())
 
 
-def test_an_officer_ranks_and_an_approver_approves_up_to_the_budget(new_page, accessibility):
+def test_an_officer_ranks_and_an_approver_approves_up_to_the_budget(
+    new_page, accessibility, screenshot
+):
     see = accessibility.check
     round = RoundFactory(budget=Decimal("10000.00"), name="Spring 2027")
     best = scored(round, 90, 80, amount="5000.00")
@@ -77,6 +79,7 @@ def test_an_officer_ranks_and_an_approver_approves_up_to_the_budget(new_page, ac
     assert "Budget line" in rows.nth(2).inner_text()
     assert "Over budget" in rows.nth(3).inner_text()
     assert "£12,500.00" in rows.nth(3).inner_text()
+    screenshot(page, "officer-ranking")
 
     # The approver ticks all three and sees the total before approving.
     desk = new_page()
@@ -88,6 +91,7 @@ def test_an_officer_ranks_and_an_approver_approves_up_to_the_budget(new_page, ac
     assert desk.locator("[data-selected-total] output").inner_text() == (
         "3 selected, totalling £12,500.00 (more than the remaining budget)"
     )
+    screenshot(desk, "approver-decisions")
     desk.get_by_role("button", name="Approve selected").click()
     see(desk)
     assert "£12,500.00" in desk.locator("#selected-total").inner_text()

@@ -26,7 +26,9 @@ def sign_in(page, email, see):
     page.wait_for_url(re.compile(r".*/(applications|staff)/.*"))
 
 
-def test_a_group_sends_a_return_that_an_officer_sends_back_then_accepts(new_page, accessibility):
+def test_a_group_sends_a_return_that_an_officer_sends_back_then_accepts(
+    new_page, accessibility, screenshot
+):
     see = accessibility.check
     member = MembershipFactory()
     officer = UserFactory(roles=[Role.GRANT_OFFICER])
@@ -90,6 +92,7 @@ def test_a_group_sends_a_return_that_an_officer_sends_back_then_accepts(new_page
     group.get_by_role("link", name="Supporting files").click()
     see(group)
     group.get_by_role("link", name="Continue").click()
+    screenshot(group, "applicant-monitoring-return")
 
     group.get_by_role("link", name="Check your answers and send").click()
     see(group)
@@ -103,6 +106,7 @@ def test_a_group_sends_a_return_that_an_officer_sends_back_then_accepts(new_page
     see(desk)
     desk.get_by_role("link", name=application.reference).click()
     see(desk)
+    screenshot(desk, "monitoring-review")
     desk.get_by_label("Ask the group to change it").check()
     desk.get_by_role("button", name="Confirm review").click()
     see(desk)
