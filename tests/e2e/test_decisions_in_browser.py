@@ -34,12 +34,16 @@ def test_an_officer_ranks_and_an_approver_approves_up_to_the_budget(
     new_page, accessibility, screenshot
 ):
     see = accessibility.check
-    round = RoundFactory(budget=Decimal("10000.00"), name="Spring 2027")
-    best = scored(round, 90, 80, amount="5000.00")
-    second = scored(round, 70, 80, amount="6000.00")
-    third = scored(round, 60, amount="3000.00")
-    officer = UserFactory(roles=[Role.GRANT_OFFICER], full_name="Olive Officer")
-    approver = UserFactory(roles=[Role.APPROVER], full_name="Abe Approver")
+    # Named, not numbered by the factories, so that the screenshots are the same each run.
+    round = RoundFactory(budget=Decimal("10000.00"), name="Spring 2027",
+                         programme__name="SHIRE Community Grants", programme__code="SCG")
+    best = scored(round, 90, 80, amount="5000.00", organisation__name="Syston Men's Shed")
+    second = scored(round, 70, 80, amount="6000.00", organisation__name="Shepshed Larder")
+    third = scored(round, 60, amount="3000.00", organisation__name="Enderby Youth Club")
+    officer = UserFactory(roles=[Role.GRANT_OFFICER], full_name="Olive Officer",
+                          email="officer@example.org")
+    approver = UserFactory(roles=[Role.APPROVER], full_name="Abe Approver",
+                           email="approver@example.org")
 
     # The officer opens the ranking, best first.
     page = new_page()

@@ -108,10 +108,25 @@ def links_on(page, origin: str) -> list[str]:
     return found
 
 
+# At the tests' 1280 pixel wide window nothing in the main content may reach
+# past the edge of the content column, and the regions that scroll sideways
+# on narrow screens must not need to.
+TOO_WIDE = """() => {
+    const edge = document.querySelector('main').getBoundingClientRect().right + 1;
+    const name = el => el.id || (el.querySelector('caption') || {}).innerText || el.tagName;
+    const past = [...document.querySelectorAll('main table, main form, main img, main pre')]
+        .filter(el => el.getBoundingClientRect().right > edge && !el.closest('.app-table-scroll'));
+    const scrolled = [...document.querySelectorAll('main .app-table-scroll')]
+        .filter(el => el.scrollWidth > el.clientWidth + 1);
+    return [...past, ...scrolled].map(name);
+}"""
+
+
 def crawl(page, origin: str, see) -> tuple[dict[str, list[str]], list[str]]:
     """
     Follows links from the header's menu, kinds of page not seen yet first.
-    Returns the pages opened by URL name, and the links that led nowhere.
+    Returns the pages opened by URL name, and the problems: links that led
+    nowhere, and pages too wide for the window.
     """
     menu = page.locator(".govuk-service-navigation__list a[href]")
     queue = [urlsplit(href).path for href in menu.evaluate_all("ls => ls.map(l => l.href)")]
@@ -134,6 +149,7 @@ def crawl(page, origin: str, see) -> tuple[dict[str, list[str]], list[str]]:
             continue
         if name not in opened:
             see(page)
+            broken += [f"{url}: wider than the page: {what}" for what in page.evaluate(TOO_WIDE)]
         opened.setdefault(name, []).append(url)
         for link in links_on(page, origin):
             path = urlsplit(link).path
@@ -158,6 +174,6 @@ def test_every_main_page_is_reachable_from_the_menu(email, demo, live_server, ne
     print(f"\n{email}: {sum(map(len, opened.values()))} pages, {len(opened)} kinds")
     for name, urls in sorted(opened.items()):
         print(f"  {name}: {urls[0]}")
-    assert not broken, "Links that lead nowhere:\n" + "\n".join(broken)
+    assert not broken, "Links that lead nowhere, or pages that do not fit:\n" + "\n".join(broken)
     missing = (MAIN_PAGES[email] | EVERYONE) - set(opened)
     assert not missing, f"Not reachable from the menu for {email}: {sorted(missing)}"
