@@ -30,8 +30,10 @@ def test_a_group_sends_a_return_that_an_officer_sends_back_then_accepts(
     new_page, accessibility, screenshot
 ):
     see = accessibility.check
-    member = MembershipFactory()
-    officer = UserFactory(roles=[Role.GRANT_OFFICER])
+    # Named, not numbered by the factories, so that the screenshots are the same each run.
+    member = MembershipFactory(user__email="secretary@glenfield-lunch.example.org",
+                               organisation__name="Glenfield Lunch Club")
+    officer = UserFactory(roles=[Role.GRANT_OFFICER], email="officer@example.org")
     monitoring_return = funded_return(member.organisation)
     application = monitoring_return.award.application
     lines = list(application.budget_lines.order_by("order"))
