@@ -17,7 +17,7 @@ NPM_STAMP := node_modules/.installed
 CSS := build/static/css/app.css
 SCSS := $(shell find assets/scss -name '*.scss' 2>/dev/null)
 
-.PHONY: help install assets browser run test lint
+.PHONY: help install assets browser run test lint screenshots
 
 help:
 	@echo "make run     install, build assets, migrate, load demo data and serve on http://127.0.0.1:8000"
@@ -25,6 +25,7 @@ help:
 	@echo "make install create .venv and install the project when pyproject.toml changes"
 	@echo "make assets  install npm packages when package-lock.json changes and compile the stylesheet"
 	@echo "make lint    ruff check ."
+	@echo "make screenshots  run the browser tests and save their pictures of the pages in docs/screenshots/"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +68,14 @@ test: install assets browser
 
 lint: install
 	$(BIN)/ruff check .
+
+# The browser journeys take a full-page picture of each key page
+# (tests/e2e/conftest.py, the `screenshot` fixture); here they are kept.
+SCREENSHOT_DIR := docs/screenshots
+
+screenshots: install assets browser
+	mkdir -p $(SCREENSHOT_DIR)
+	SCREENSHOT_DIR=$(SCREENSHOT_DIR) env -u DJANGO_SETTINGS_MODULE $(BIN)/pytest tests/e2e -n 2 $(PYTEST_ARGS)
 
 # The scale benchmark (issue 9, docs/scaling.md): builds a dataset in its own
 # PostgreSQL database, measures pages, exports, the reminder fan-out, a

@@ -6,6 +6,7 @@ from .roles import Role, role_names
 NAVIGATION = [
     ("Your applications", "grants:dashboard", {Role.APPLICANT}),
     ("Funding rounds", "rounds:list", {Role.APPLICANT}),
+    ("Messages", "notifications:list", {Role.APPLICANT}),
     ("Applications", "grants:officer_home", {Role.GRANT_OFFICER, Role.ADMINISTRATOR}),
     ("Monitoring", "grants:monitoring_returns", {Role.GRANT_OFFICER, Role.ADMINISTRATOR}),
     ("Scoring", "grants:assessor_queue", {Role.ASSESSOR}),

@@ -897,7 +897,11 @@ class OfficerHomeView(OfficerRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            **reports.officer_dashboard(self.request.user), **kwargs
+            **reports.officer_dashboard(self.request.user),
+            # Administrators see this page too, but entering applications for
+            # groups is the grant officers' job (AssistedListView).
+            enters_for_groups=has_role(self.request.user, Role.GRANT_OFFICER),
+            **kwargs,
         )
 
 

@@ -5,7 +5,9 @@ skip locally and fail in CI.
 """
 
 import os
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,9 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
+
+# Every tab has the same size, so that screenshots look the same each time.
+VIEWPORT = {"width": 1280, "height": 900}
 
 # Playwright's sync API runs an event loop; Django refuses ORM calls from a
 # thread that has one unless told this is intended (tests only).
@@ -54,7 +59,7 @@ def new_page(browser, live_server):
     blocked = []
 
     def make():
-        context = browser.new_context(base_url=live_server.url)
+        context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -69,3 +74,31 @@ def new_page(browser, live_server):
     for context in contexts:
         context.close()
     assert not blocked, "Blocked by the Content Security Policy:\n" + "\n".join(blocked)
+
+
+@pytest.fixture(scope="session")
+def screenshot_folder(tmp_path_factory) -> Path:
+    """
+    SCREENSHOT_DIR (set by `make screenshots`) keeps the pictures, for
+    docs/screenshots/; otherwise they go to a temporary folder, so that a
+    normal test run still proves each one can be taken without touching the
+    working tree.
+    """
+    folder = os.environ.get("SCREENSHOT_DIR")
+    path = Path(folder).resolve() if folder else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def screenshot(screenshot_folder):
+    """`screenshot(page, "officer-ranking")` saves the whole page as officer-ranking.png."""
+
+    def take(page, name: str) -> Path:
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name), f"not a stable file name: {name}"
+        page.wait_for_load_state()
+        path = screenshot_folder / f"{name}.png"
+        page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
+        return path
+
+    return take

@@ -100,7 +100,7 @@ def score_by_keyboard(page, criterion_pk: int, score: int, reason: str) -> None:
 
 
 def test_screen_assign_declare_reassign_score_and_moderate(
-    people, application, new_page, accessibility
+    people, application, new_page, accessibility, screenshot
 ):
     see = accessibility.check
     need, deliverability = application.round.criteria.order_by("order")
@@ -133,6 +133,7 @@ def test_screen_assign_declare_reassign_score_and_moderate(
     see(ash)
     ash.get_by_label("Yes, I have a conflict of interest").check()
     ash.get_by_label("If yes, describe the conflict").fill("I volunteer at the café.")
+    screenshot(ash, "assessor-conflict")
     ash.get_by_role("button", name="Confirm declaration").click()
     see(ash)
     assert "returned to the grants team" in banner(ash)
@@ -209,6 +210,7 @@ def test_screen_assign_declare_reassign_score_and_moderate(
     see(officer)
     row = officer.locator("tbody tr", has_text=application.reference)
     assert "Assessors disagree" in row.inner_text()
+    screenshot(officer, "officer-moderation")
     row.get_by_role("link", name=application.reference).click()
     see(officer)
     officer.get_by_label("Moderated score (%)").fill("101")

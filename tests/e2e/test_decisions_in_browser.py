@@ -30,14 +30,20 @@ def banner(page) -> str:
     return " ".join(page.locator(".govuk-notification-banner").all_inner_texts())
 
 
-def test_an_officer_ranks_and_an_approver_approves_up_to_the_budget(new_page, accessibility):
+def test_an_officer_ranks_and_an_approver_approves_up_to_the_budget(
+    new_page, accessibility, screenshot
+):
     see = accessibility.check
-    round = RoundFactory(budget=Decimal("10000.00"), name="Spring 2027")
-    best = scored(round, 90, 80, amount="5000.00")
-    second = scored(round, 70, 80, amount="6000.00")
-    third = scored(round, 60, amount="3000.00")
-    officer = UserFactory(roles=[Role.GRANT_OFFICER], full_name="Olive Officer")
-    approver = UserFactory(roles=[Role.APPROVER], full_name="Abe Approver")
+    # Named, not numbered by the factories, so that the screenshots are the same each run.
+    round = RoundFactory(budget=Decimal("10000.00"), name="Spring 2027",
+                         programme__name="SHIRE Community Grants", programme__code="SCG")
+    best = scored(round, 90, 80, amount="5000.00", organisation__name="Syston Men's Shed")
+    second = scored(round, 70, 80, amount="6000.00", organisation__name="Shepshed Larder")
+    third = scored(round, 60, amount="3000.00", organisation__name="Enderby Youth Club")
+    officer = UserFactory(roles=[Role.GRANT_OFFICER], full_name="Olive Officer",
+                          email="officer@example.org")
+    approver = UserFactory(roles=[Role.APPROVER], full_name="Abe Approver",
+                           email="approver@example.org")
 
     # The officer opens the ranking, best first.
     page = new_page()
@@ -77,6 +83,7 @@ def test_an_officer_ranks_and_an_approver_approves_up_to_the_budget(new_page, ac
     assert "Budget line" in rows.nth(2).inner_text()
     assert "Over budget" in rows.nth(3).inner_text()
     assert "£12,500.00" in rows.nth(3).inner_text()
+    screenshot(page, "officer-ranking")
 
     # The approver ticks all three and sees the total before approving.
     desk = new_page()
@@ -88,6 +95,7 @@ def test_an_officer_ranks_and_an_approver_approves_up_to_the_budget(new_page, ac
     assert desk.locator("[data-selected-total] output").inner_text() == (
         "3 selected, totalling £12,500.00 (more than the remaining budget)"
     )
+    screenshot(desk, "approver-decisions")
     desk.get_by_role("button", name="Approve selected").click()
     see(desk)
     assert "£12,500.00" in desk.locator("#selected-total").inner_text()

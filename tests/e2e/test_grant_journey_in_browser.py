@@ -51,12 +51,17 @@ def fill_date(page, name, day, month, year):
     page.locator(f"#id_{name}_2").fill(year)
 
 
-def test_a_group_applies_and_is_paid_with_each_role_in_the_browser(demo, new_page, accessibility):
+def test_a_group_applies_and_is_paid_with_each_role_in_the_browser(
+    demo, new_page, accessibility, screenshot
+):
     see = accessibility.check
     # The applicant checks the group can apply, starts an application,
     # saves half of it and comes back.
     applicant = new_page()
+    applicant.goto("/accounts/login/")
+    screenshot(applicant, "sign-in")
     sign_in(applicant, "applicant@example.org", see)
+    screenshot(applicant, "applicant-dashboard")
     applicant.get_by_role("link", name="Funding rounds").click()
     see(applicant)
     applicant.get_by_role("link", name=re.compile("SHIRE Environment Grant")).click()
@@ -114,13 +119,16 @@ def test_a_group_applies_and_is_paid_with_each_role_in_the_browser(demo, new_pag
     see(applicant)
     applicant.get_by_role("button", name="Save and continue").click()
     see(applicant)
+    screenshot(applicant, "applicant-task-list")
     applicant.get_by_role("link", name="Check your answers and submit").click()
     see(applicant)
+    screenshot(applicant, "applicant-check-answers")
     applicant.get_by_label("Your full name").fill("Pat Organiser")
     applicant.get_by_label(re.compile("I confirm that the information")).check()
     applicant.get_by_role("button", name="Submit application").click()
     see(applicant)
     reference = applicant.locator(".govuk-panel__body strong").inner_text()
+    screenshot(applicant, "applicant-submitted")
     assert re.fullmatch(r"SEG-\d{4}-\d{5}", reference)
     application = Application.objects.get(reference=reference)
 
@@ -129,6 +137,7 @@ def test_a_group_applies_and_is_paid_with_each_role_in_the_browser(demo, new_pag
     sign_in(officer, "officer@example.org", see)
     officer.goto(f"/staff/applications/{application.pk}/")
     see(officer)
+    screenshot(officer, "officer-screening")
     officer.get_by_role("button", name="Mark as eligible").click()
     see(officer)
     assessor_option = officer.locator("#id_assessor option", has_text="assessor@example.org")
@@ -140,6 +149,7 @@ def test_a_group_applies_and_is_paid_with_each_role_in_the_browser(demo, new_pag
     # The assessor declares no conflict and scores every criterion.
     assessor = new_page()
     sign_in(assessor, "assessor@example.org", see)
+    screenshot(assessor, "assessor-queue")
     assessor.get_by_role("link", name=reference).click()
     see(assessor)
     assessor.get_by_label("No, I have no conflict of interest").check()
@@ -150,6 +160,7 @@ def test_a_group_applies_and_is_paid_with_each_role_in_the_browser(demo, new_pag
         radio.check()
     for box in assessor.locator("form textarea").all():
         box.fill("Well evidenced.")
+    screenshot(assessor, "assessor-scoring")
     assessor.get_by_role("button", name="Submit scores").click()
     see(assessor)
     assert "submitted" in assessor.locator(".govuk-notification-banner").inner_text()

@@ -26,10 +26,14 @@ def sign_in(page, email, see):
     page.wait_for_url(re.compile(r".*/(applications|staff)/.*"))
 
 
-def test_a_group_sends_a_return_that_an_officer_sends_back_then_accepts(new_page, accessibility):
+def test_a_group_sends_a_return_that_an_officer_sends_back_then_accepts(
+    new_page, accessibility, screenshot
+):
     see = accessibility.check
-    member = MembershipFactory()
-    officer = UserFactory(roles=[Role.GRANT_OFFICER])
+    # Named, not numbered by the factories, so that the screenshots are the same each run.
+    member = MembershipFactory(user__email="secretary@glenfield-lunch.example.org",
+                               organisation__name="Glenfield Lunch Club")
+    officer = UserFactory(roles=[Role.GRANT_OFFICER], email="officer@example.org")
     monitoring_return = funded_return(member.organisation)
     application = monitoring_return.award.application
     lines = list(application.budget_lines.order_by("order"))
@@ -90,6 +94,7 @@ def test_a_group_sends_a_return_that_an_officer_sends_back_then_accepts(new_page
     group.get_by_role("link", name="Supporting files").click()
     see(group)
     group.get_by_role("link", name="Continue").click()
+    screenshot(group, "applicant-monitoring-return")
 
     group.get_by_role("link", name="Check your answers and send").click()
     see(group)
@@ -103,6 +108,7 @@ def test_a_group_sends_a_return_that_an_officer_sends_back_then_accepts(new_page
     see(desk)
     desk.get_by_role("link", name=application.reference).click()
     see(desk)
+    screenshot(desk, "monitoring-review")
     desk.get_by_label("Ask the group to change it").check()
     desk.get_by_role("button", name="Confirm review").click()
     see(desk)

@@ -42,9 +42,15 @@ def sign_in(page, see):
     see(page)
 
 
-def test_a_new_group_signs_up_leaves_half_way_and_submits(demo, new_page, accessibility):
+def test_a_new_group_signs_up_leaves_half_way_and_submits(demo, new_page, accessibility, screenshot):
     see = accessibility.check
     page = new_page()
+
+    # The open rounds, as anyone sees them before signing up.
+    page.goto("/rounds/")
+    see(page)
+    assert "SHIRE Community Grants" in page.locator("main").inner_text()
+    screenshot(page, "public-rounds")
 
     # Sign up and confirm the email address.
     page.goto("/")

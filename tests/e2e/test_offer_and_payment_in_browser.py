@@ -5,13 +5,16 @@ colleague approves it, exports it and records the payment. Every page is
 checked with axe.
 """
 
+import json
 import re
 from datetime import timedelta
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from accounts.models import User
 from applicants.models import Organisation
@@ -24,6 +27,11 @@ from tests.e2e.test_grant_journey_in_browser import confirm_it_is_you, fill_date
 from tests.grants.factories import AwardFactory, MonitoringReturnFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def pounds(value) -> str:
+    """A ledger cell as the finance pages show money: £1,234.50."""
+    return f"£{Decimal(str(value)):,.2f}"
 
 
 @pytest.fixture
@@ -52,7 +60,7 @@ def offer(transactional_db):
 
 
 def test_an_offer_is_accepted_checked_paid_and_recorded_in_the_browser(
-    offer, new_page, accessibility
+    offer, new_page, accessibility, screenshot
 ):
     see = accessibility.check
     award = offer
@@ -68,6 +76,7 @@ def test_an_offer_is_accepted_checked_paid_and_recorded_in_the_browser(
     assert "Spend the grant on minibus hire for the lunch club." in letter
     assert "When you accept this offer" in letter
     assert "End of grant" in letter
+    screenshot(applicant, "applicant-offer")
     applicant.get_by_role("link", name="Printable offer letter").click()
     see(applicant)
     assert applicant.locator("h1").inner_text() == f"Grant offer {application.reference}"
@@ -103,6 +112,7 @@ def test_an_offer_is_accepted_checked_paid_and_recorded_in_the_browser(
     # Finance builds the run; a colleague approves it, exports it and records the payment.
     finance.goto("/finance/runs/build/")
     assert application.reference in finance.locator("#payable").inner_text()
+    screenshot(finance, "finance-build-run")
     finance.get_by_role("button", name="Build a payment run").click()
     see(finance)
     run = PaymentRun.objects.order_by("-pk").first()
@@ -120,6 +130,7 @@ def test_an_offer_is_accepted_checked_paid_and_recorded_in_the_browser(
     assert application.reference in payment_file and "2400.00" in payment_file
     checker.goto(f"/finance/runs/{run.pk}/")
     see(checker)
+    screenshot(checker, "finance-payment-run")
     today = timezone.localdate()
     fill_date(checker, "paid_on", str(today.day), str(today.month), str(today.year))
     checker.get_by_label("Payment reference").fill("BACS-2026-0042")
@@ -131,6 +142,42 @@ def test_an_offer_is_accepted_checked_paid_and_recorded_in_the_browser(
     assert run.status == PaymentRunStatus.PAID
     assert payment.status == PaymentStatus.PAID and payment.reference == "BACS-2026-0042"
     assert award.status == AwardStatus.ACTIVE
+
+    # The award ledger and the 360Giving file, downloaded from the finance
+    # page, say what the finance pages show.
+    checker.goto(f"/finance/awards/{award.pk}/")
+    see(checker)
+    shown_for_award = {
+        "Amount awarded": checker.locator("#awarded").inner_text(),
+        "Paid to date": checker.locator("#paid").inner_text(),
+    }
+    assert shown_for_award == {"Amount awarded": "£2,400.00", "Paid to date": "£2,400.00"}
+    checker.goto("/finance/")
+    see(checker)
+    screenshot(checker, "finance-summary")
+    grand_totals = checker.locator("#grand-totals")
+    shown = dict(zip(grand_totals.locator("dt").all_inner_texts(),
+                     grand_totals.locator("dd").all_inner_texts()))
+    with checker.expect_download() as download:
+        checker.get_by_role("link", name="Download award ledger (.xlsx)").click()
+    ledger = load_workbook(BytesIO(download.value.path().read_bytes()))["Award ledger"]
+    rows = list(ledger.iter_rows(values_only=True))
+    headings = rows[0]
+    ours = dict(zip(headings, next(row for row in rows if row[0] == application.reference)))
+    total = dict(zip(headings, next(row for row in rows if str(row[0]).startswith("Total ("))))
+    for heading, text in shown_for_award.items():
+        assert pounds(ours[heading]) == text
+    assert pounds(total["Amount awarded"]) == shown["Offered"]
+    assert pounds(total["Paid to date"]) == shown["Paid"]
+    assert pounds(total["Outstanding"]) == shown["Outstanding"]
+
+    with checker.expect_download() as download:
+        checker.get_by_role("link", name="Download 360Giving data (JSON)").click()
+    grants = json.loads(download.value.path().read_text(encoding="utf-8"))["grants"]
+    grant = next(g for g in grants if g["id"].endswith(f"-{application.reference}"))
+    assert grant["amountAwarded"] == 2400
+    assert grant["recipientOrganization"][0]["name"] == APPLICANT_ORGANISATION
+    assert len(grants) == int(shown["Awards"])
 
 
 def test_the_other_offer_and_finance_pages_pass_axe(offer, new_page, accessibility):

@@ -29,7 +29,9 @@ def sign_in(page, email):
     page.wait_for_url(re.compile(r".*/(staff|decisions|finance)/.*"))
 
 
-def test_officer_dashboard_report_and_search_in_the_browser(demo, new_page, accessibility):
+def test_officer_dashboard_report_and_search_in_the_browser(
+    demo, new_page, accessibility, screenshot
+):
     page = new_page()
     sign_in(page, "officer@example.org")
 
@@ -37,6 +39,15 @@ def test_officer_dashboard_report_and_search_in_the_browser(demo, new_page, acce
     accessibility.check(page)
     assert page.locator("#open-rounds tbody tr").count() >= 1
     assert page.locator("#waiting li").first.inner_text().startswith("Applications to screen")
+    screenshot(page, "officer-home")
+
+    # A round's applications, from the list of rounds.
+    page.get_by_role("link", name=re.compile("^SHIRE Community Grants: ")).first.click()
+    page.wait_for_url("**/staff/rounds/*/")
+    accessibility.check(page)
+    assert page.locator("main table tbody tr").count() >= 1
+    screenshot(page, "officer-round")
+    page.goto("/staff/")
 
     # The report, reached from the navigation, with a chart above each table.
     page.get_by_role("link", name="Reports").first.click()
@@ -46,6 +57,7 @@ def test_officer_dashboard_report_and_search_in_the_browser(demo, new_page, acce
     assert chart.is_visible()
     assert page.locator("#totals-by-district tbody tr").count() == 8
     assert "(each award once)" in page.locator("#totals-by-outcome tfoot").inner_text()
+    screenshot(page, "reports")
 
     # Quarterly periods, chosen with the form.
     page.get_by_text("Choose a programme, round, financial year or periods").click()
@@ -72,6 +84,7 @@ def test_officer_dashboard_report_and_search_in_the_browser(demo, new_page, acce
     accessibility.check(page)
     assert page.locator("#results tbody tr").count() >= 1
     assert "LE67" in page.locator("#results").inner_text()
+    screenshot(page, "search")
 
     page.get_by_label("Awards").check()
     page.get_by_role("button", name="Search").click()

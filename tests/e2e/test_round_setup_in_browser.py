@@ -39,7 +39,9 @@ def press_button(page, name):
         page.keyboard.press("Enter")
 
 
-def test_an_officer_sets_up_publishes_and_copies_a_round(transactional_db, new_page, accessibility):
+def test_an_officer_sets_up_publishes_and_copies_a_round(
+    transactional_db, new_page, accessibility, screenshot
+):
     see = accessibility.check
     officer = UserFactory(email="officer@example.org", roles=[Role.GRANT_OFFICER])
     page = new_page()
@@ -111,6 +113,7 @@ def test_an_officer_sets_up_publishes_and_copies_a_round(transactional_db, new_p
     see(page)
     table = page.locator("table").inner_text()
     assert "60.0%" in table and "40.0%" in table
+    screenshot(page, "round-setup")
 
     # Publish, after confirming.
     page.get_by_role("button", name="Publish the round").click()
