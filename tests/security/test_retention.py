@@ -8,6 +8,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db.models import Sum
 
@@ -102,7 +103,12 @@ def test_an_old_unsuccessful_application_loses_personal_text_but_keeps_its_figur
     assert [line.item for line in lines] == [f"Budget line {n}" for n in range(1, len(lines) + 1)]
     assert Decimal("4500.00") in [line.amount for line in lines]
     assert not old_rejection.attachments.exists()
-    event = AuditEvent.objects.get(verb="personal_data_anonymised", object_id=str(old_rejection.pk))
+    # A user and an application may share a primary key: match the kind of record too.
+    event = AuditEvent.objects.get(
+        verb="personal_data_anonymised",
+        content_type=ContentType.objects.get_for_model(old_rejection),
+        object_id=str(old_rejection.pk),
+    )
     assert event.data["rule"] == "unsuccessful_application" and event.data["files_deleted"] == 1
     recent_rejection.refresh_from_db()
     assert recent_rejection.contact_name == "Alex Recent"
