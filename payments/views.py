@@ -97,10 +97,11 @@ def summary_context(request, *, filter_form: AwardFilterForm) -> dict:
         payable_caption += (
             f" (the {len(payable_listed)} due longest ago of {payable['count']})"
         )
-    programmes = list(selectors.programme_totals())
-    # One read of the award totals gives the grand totals, three of the
-    # breakdowns and the indicator (issue 9: at most 15 queries a page).
+    # One read of the award totals gives the grand totals, the programme
+    # and round tables, three of the breakdowns and the indicator (issue 9:
+    # at most 15 queries and no per-round subqueries).
     totals = selectors.award_totals()
+    programmes = selectors.programme_totals(totals=totals)
     return {
         # The headline is its programme's row of the programme table.
         "headline": next(
@@ -108,7 +109,7 @@ def summary_context(request, *, filter_form: AwardFilterForm) -> dict:
             None,
         ),
         "programmes": programmes,
-        "rounds": selectors.award_totals_by_round(),
+        "rounds": selectors.award_totals_by_round(totals=totals),
         "grand_totals": totals.grand_totals,
         "breakdowns": selectors.breakdowns(totals=totals),
         "indicator": totals.vcse_indicator(),

@@ -190,6 +190,22 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "config.storage.StaticFilesStorage"},
 }
+# Several web nodes need one place for uploads: with UPLOADS_S3_BUCKET set,
+# they go to that S3 bucket (django-storages, `pip install -e '.[s3]'`),
+# private, read back through the same permission-checked views. Credentials
+# come from the usual AWS environment variables or the instance's role.
+UPLOADS_S3_BUCKET = env("UPLOADS_S3_BUCKET", default="")
+if UPLOADS_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": UPLOADS_S3_BUCKET,
+            "region_name": env("UPLOADS_S3_REGION", default="eu-west-2"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Largest file an applicant may upload, and the virus-scan hook (a dotted
@@ -247,6 +263,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Sending email can have a queue and workers of its own, so that a deadline
+# day's confirmations never wait behind reminder jobs (docs/scaling.md). By
+# default it is Celery's own queue, which a single worker already consumes.
+CELERY_EMAIL_QUEUE = env("CELERY_EMAIL_QUEUE", default="celery")
+CELERY_TASK_ROUTES = {"notifications.tasks.send_notification": {"queue": CELERY_EMAIL_QUEUE}}
 
 # The funder, for 360Giving and the ledger.
 FUNDER_ORG_ID = "GB-LAE-LEC"
