@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from encrypted_model_fields.fields import EncryptedCharField
 
+from config.postgres import upper_trigram_index
+
 from .choices import AlternativeFormat, ContactMethod, District, LegalStructure, MembershipRole
 
 
@@ -76,6 +78,8 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Staff search finds organisations by any part of their name.
+        indexes = [upper_trigram_index("name", "organisation_name_trgm")]
 
     def __str__(self) -> str:
         return self.name

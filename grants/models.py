@@ -18,6 +18,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from applicants.choices import District
 from applicants.models import Organisation
+from config.postgres import upper_trigram_index
 from rounds.models import Criterion, Outcome, Round
 
 money = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
@@ -111,7 +112,7 @@ class Application(FSMModelMixin, models.Model):
         db_index=True,
     )
     declaration_name = models.CharField(max_length=200, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     entered_by_officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -169,7 +170,15 @@ class Application(FSMModelMixin, models.Model):
                 fields=["reference"], condition=~Q(reference=""), name="unique_application_reference"
             ),
         ]
-        indexes = [models.Index(fields=["round", "status"])]
+        indexes = [
+            models.Index(fields=["round", "status"]),
+            # Newest first, with the id to break ties: staff search reads one
+            # page of many thousands of matches in this order without sorting.
+            models.Index(fields=["submitted_at", "id"], name="application_submitted_idx"),
+            # Staff search matches any part of a reference or title.
+            upper_trigram_index("reference", "application_reference_trgm"),
+            upper_trigram_index("title", "application_title_trgm"),
+        ]
 
     def __str__(self) -> str:
         return self.reference or f"Draft: {self.title or 'untitled application'}"

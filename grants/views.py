@@ -2130,7 +2130,7 @@ class SearchView(ReportsAccessMixin, TemplateView):
         if within not in dict(search.Within.CHOICES):
             within = search.Within.APPLICATIONS
         results = search.search(within, self.request.GET)
-        page = Paginator(results.qs, self.paginate_by).get_page(self.request.GET.get("page"))
+        page = search.CappedPaginator(results.qs, self.paginate_by).get_page(self.request.GET.get("page"))
         # Links to other pages keep the search and filters, not the page number.
         kept = self.request.GET.copy()
         kept.pop("page", None)

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # OpClass in index expressions (config/postgres.py); its database hooks act on PostgreSQL only.
+    "django.contrib.postgres",
     "allauth",
     "allauth.account",
     "allauth.mfa",

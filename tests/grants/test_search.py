@@ -3,6 +3,7 @@
 import re
 from decimal import Decimal
 
+import lxml.html
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -198,3 +199,37 @@ def test_query_count_does_not_grow_with_the_number_of_results(client_as, officer
     few = queries()
     add(8)
     assert queries() == few
+
+
+def test_a_broad_search_says_there_are_more_than_it_lists(client_as, officer, larder, monkeypatch):
+    monkeypatch.setattr("grants.search.COUNT_CAP", 30)
+    ApplicationFactory.create_batch(31, round=larder.round, status=ApplicationStatus.SUBMITTED,
+                                    title="Fresh food outreach")
+    client = client_as(officer)
+
+    first = client.get(URL, {"q": "fresh food"}).content.decode()
+    second = client.get(URL, {"q": "fresh food", "page": 2}).content.decode()
+
+    assert "More than 30 results" in first
+    assert "Only the first 30 are listed. Type more of the reference or name, or choose a filter" in first
+    assert "Applications found, the first 30 listed, page 1 of 2" in first
+    listed = [*body_rows(first, "results"), *body_rows(second, "results")]
+    # Thirty of the thirty-two, each once, on two pages of 25 and 5.
+    assert len(body_rows(first, "results")) == 25
+    assert len(set(listed)) == len(listed) == 30
+    [pagination] = lxml.html.fromstring(second).xpath('//nav[@aria-label="Pagination"]')
+    assert " ".join(pagination.text_content().split()) == "Previous page Page 2 of 2"
+
+
+def test_a_search_with_exactly_as_many_results_as_are_listed_gives_the_number(
+    client_as, officer, larder, monkeypatch
+):
+    monkeypatch.setattr("grants.search.COUNT_CAP", 3)
+    ApplicationFactory.create_batch(2, round=larder.round, status=ApplicationStatus.SUBMITTED,
+                                    title="Fresh food outreach")
+
+    page = client_as(officer).get(URL, {"q": "fresh food"}).content.decode()
+
+    assert "3 results" in page
+    assert "More than" not in page
+    assert len(body_rows(page, "results")) == 3
