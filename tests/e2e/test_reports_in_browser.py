@@ -95,3 +95,21 @@ def test_officer_dashboard_report_and_search_in_the_browser(
     page.wait_for_url("**within=organisations**")
     accessibility.check(page)
     assert page.locator("#results tbody tr").count() >= 1
+
+
+def test_a_search_with_more_results_than_are_listed_in_the_browser(
+    demo, new_page, accessibility, monkeypatch
+):
+    # A lower limit than the real 1,000 stands in for a broad search of a
+    # large service; the demo data has a few dozen applications.
+    monkeypatch.setattr("grants.search.COUNT_CAP", 2)
+    page = new_page()
+    sign_in(page, "officer@example.org")
+
+    page.goto("/staff/search/?q=SCG")
+
+    accessibility.check(page)
+    assert page.get_by_role("heading", name="More than 2 results").is_visible()
+    assert page.get_by_text("Only the first 2 are listed.").is_visible()
+    assert page.locator("#results tbody tr").count() == 2
+    assert page.get_by_role("navigation", name="Pagination").count() == 0
