@@ -175,6 +175,8 @@ class Application(FSMModelMixin, models.Model):
             # Newest first, with the id to break ties: staff search reads one
             # page of many thousands of matches in this order without sorting.
             models.Index(fields=["submitted_at", "id"], name="application_submitted_idx"),
+            # Search's sort by amount requested, likewise.
+            models.Index(fields=["amount_requested"], name="application_amount_idx"),
             # Staff search matches any part of a reference or title.
             upper_trigram_index("reference", "application_reference_trgm"),
             upper_trigram_index("title", "application_title_trgm"),

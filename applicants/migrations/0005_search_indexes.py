@@ -1,8 +1,8 @@
-# Staff search finds organisations by any part of their name: a trigram index
-# on PostgreSQL (config/postgres.py); SQLite has neither pg_trgm nor GIN and
-# searches without it.
+# Organisations in name order from an index; staff search finds them by any
+# part of their name with a trigram index on PostgreSQL (config/postgres.py):
+# SQLite has neither pg_trgm nor GIN and searches without it.
 
-from django.db import migrations
+from django.db import migrations, models
 
 from config.postgres import AddPostgresIndex, CreateTrigramExtension, upper_trigram_index
 
@@ -14,6 +14,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddIndex(
+            model_name="organisation",
+            index=models.Index(fields=["name", "id"], name="organisation_name_idx"),
+        ),
         CreateTrigramExtension(),
         AddPostgresIndex(
             model_name="organisation",

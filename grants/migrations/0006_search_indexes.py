@@ -1,7 +1,8 @@
 # Staff search over tens of thousands of applications: newest first from an
 # index with the id as tie-break (which replaces the index of submitted_at
-# alone), and trigram indexes for any part of a reference or title on
-# PostgreSQL (config/postgres.py; the extension is created by applicants 0005).
+# alone), by amount requested from another, and trigram indexes for any part
+# of a reference or title on PostgreSQL (config/postgres.py; the extension is
+# created by applicants 0005).
 
 from django.db import migrations, models
 
@@ -24,6 +25,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="application",
             index=models.Index(fields=["submitted_at", "id"], name="application_submitted_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="application",
+            index=models.Index(fields=["amount_requested"], name="application_amount_idx"),
         ),
         AddPostgresIndex(
             model_name="application",
