@@ -169,7 +169,12 @@ class Application(FSMModelMixin, models.Model):
                 fields=["reference"], condition=~Q(reference=""), name="unique_application_reference"
             ),
         ]
-        indexes = [models.Index(fields=["round", "status"])]
+        # The id rides along (PostgreSQL only; SQLite ignores `include`) so
+        # that counting a round's applications by status, and finding the
+        # applications of some rounds to join to their assignments, read
+        # this index alone and never the wide table (issue 9).
+        indexes = [models.Index(fields=["round", "status"], include=["id"],
+                                name="application_round_status")]
 
     def __str__(self) -> str:
         return self.reference or f"Draft: {self.title or 'untitled application'}"
