@@ -171,3 +171,23 @@ def test_the_officer_home_shows_a_new_award_against_the_budget_at_once(client_as
                                        amount=Decimal("5000.00"))
 
     assert committed() == Decimal("5000.00")
+
+
+def test_an_administrator_moving_an_organisation_moves_its_awards_at_once(
+    finance, client_as, make_user, make_award
+):
+    award = make_award("500.00", application__organisation__district=District.MELTON)
+    organisation = award.application.organisation
+    assert district_row(finance, "Melton")["awarded"] == Decimal("500.00")
+    url = reverse("admin:applicants_organisation_change", args=[organisation.pk])
+    admin = client_as(make_user(Role.ADMINISTRATOR, is_staff=True, is_superuser=True))
+    form = admin.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items()
+            if name in form.fields and value is not None}
+    data.update({"district": District.CHARNWOOD, "memberships-TOTAL_FORMS": 0,
+                 "memberships-INITIAL_FORMS": 0})
+
+    assert admin.post(url, data).status_code == 302
+
+    assert district_row(finance, "Melton") is None
+    assert district_row(finance, "Charnwood")["awarded"] == Decimal("500.00")
