@@ -82,3 +82,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.verb} {self.object_repr}"
+
+
+class DataVersion(models.Model):
+    """
+    A counter that services raise whenever they change data that a cached
+    figure is computed from (accounts.versions). The cache is keyed by the
+    number, so a page never shows figures from before a change that has
+    been committed: the number is raised in the same transaction as the
+    change, and every process reads it from here, whatever cache it has.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.number}"

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from accounts.admin import ReadOnlyAdmin
+from accounts.versions import AWARD_MONEY, raise_version
 
 from .models import Invitation, Membership, Organisation, OrganisationDocument
 
@@ -21,6 +22,13 @@ class OrganisationAdmin(admin.ModelAdmin):
     exclude = ["bank_sort_code", "bank_account_number"]
     readonly_fields = ["bank_account_name", "bank_details_verified_at", "bank_details_changed_at"]
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The award totals are grouped by these, as when the group changes
+        # them itself (applicants.services.update_organisation_profile).
+        if change and {"district", "legal_structure"} & set(form.changed_data):
+            raise_version(AWARD_MONEY)
 
 
 @admin.register(Invitation)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role, has_role
 from accounts.services import grant_role, record_audit_event
+from accounts.versions import AWARD_MONEY, raise_version
 from notifications.services import notify_organisation, queue_notification
 
 from .choices import MembershipRole
@@ -90,6 +91,9 @@ def update_organisation_profile(*, organisation: Organisation, actor: User, data
             subject=organisation,
             data={"changed": list(changes), "changes": changes},
         )
+    if {"district", "legal_structure"} & changes.keys():
+        # The award totals are grouped by these.
+        raise_version(AWARD_MONEY)
     return organisation
 
 

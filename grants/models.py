@@ -171,7 +171,11 @@ class Application(FSMModelMixin, models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["round", "status"]),
+            # The id rides along (PostgreSQL only; SQLite ignores `include`) so
+            # that counting a round's applications by status, and finding the
+            # applications of some rounds to join to their assignments, read
+            # this index alone and never the wide table (issue 9).
+            models.Index(fields=["round", "status"], include=["id"], name="application_round_status"),
             # Newest first, with the id to break ties: staff search reads one
             # page of many thousands of matches in this order without sorting.
             models.Index(fields=["submitted_at", "id"], name="application_submitted_idx"),

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role, has_role
 from accounts.services import record_audit_event
+from accounts.versions import AWARD_MONEY, raise_version
 from applicants.models import Organisation
 from applicants.uploads import check_upload
 from notifications.services import notify_organisation, notify_user
@@ -1201,7 +1202,7 @@ def approve_application(
     """
     _require_role(actor, Role.APPROVER, message="Only approvers decide applications.")
     round = _lock(Round, application.round_id)
-    return _approve_locked(
+    award = _approve_locked(
         round=round,
         application=application,
         actor=actor,
@@ -1209,6 +1210,8 @@ def approve_application(
         reason=reason.strip(),
         now=now or timezone.now(),
     )
+    raise_version(AWARD_MONEY)
+    return award
 
 
 @dataclass(frozen=True)
@@ -1282,7 +1285,11 @@ def approve_applications(
                     f" The {len(rest)} selected after it "
                     f"({', '.join(a.reference for a in rest)}) were not approved either."
                 )
+            if approved:
+                raise_version(AWARD_MONEY)
             return BulkApproval(approved=approved, refusal=refusal, not_approved=(application, *rest))
+    if approved:
+        raise_version(AWARD_MONEY)
     return BulkApproval(approved=approved)
 
 
@@ -1393,6 +1400,7 @@ def accept_offer(*, award: Award, actor: User, signatory_name: str) -> Award:
         key=f"award:{award.pk}:accepted",
     )
     schedule_monitoring_returns(award=award, actor=actor)
+    raise_version(AWARD_MONEY)
     return award
 
 
@@ -1433,6 +1441,7 @@ def decline_offer(*, award: Award, actor: User, reason: str) -> Award:
         context={"award": award, "application": award.application},
         key=f"award:{award.pk}:declined",
     )
+    raise_version(AWARD_MONEY)
     return award
 
 

@@ -103,10 +103,11 @@ class AwardFilterForm(forms.Form):
         error_messages={"invalid_choice": "Choose a financial year from the list"},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, financial_years: list[int] | None = None, **kwargs):
+        """`financial_years`: the years to offer when already known (latest first)."""
         super().__init__(*args, **kwargs)
         self.fields["round"].label_from_instance = lambda r: f"{r.programme.name}: {r.name}"
-        years = award_financial_years()
+        years = financial_years if financial_years is not None else award_financial_years()
         self.fields["financial_year"].choices = [
             ("", "All years"), *[(financial_year_label(y), financial_year_label(y)) for y in years]
         ]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role, has_role
 from accounts.services import record_audit_event
+from accounts.versions import AWARD_MONEY, raise_version
 from applicants.models import Organisation
 from grants.models import (
     COMMITTED_AWARD_STATES,
@@ -283,6 +284,7 @@ def mark_payment_run_paid(
             context={"payment": payment, "application": application},
             key=f"payment:{payment.pk}:paid",
         )
+    raise_version(AWARD_MONEY)
     return run
 
 
@@ -329,6 +331,7 @@ def mark_payment_failed(*, payment: Payment, actor: User, reason: str) -> Paymen
         data={"reason": reason, "amount": payment.amount, "run": payment.run_id,
               "award": award_id},
     )
+    raise_version(AWARD_MONEY)
     return payment
 
 
@@ -468,6 +471,7 @@ def record_repayment_received(
               "received_on": received_on, "reference": reference,
               "still_due": still_due - amount},
     )
+    raise_version(AWARD_MONEY)
     return receipt
 
 
@@ -559,6 +563,7 @@ def import_historical_awards(*, rows: list[AwardRow], actor: User) -> PaymentRun
               "organisations_created": len(new_organisations),
               "references": [row.reference for row in rows]},
     )
+    raise_version(AWARD_MONEY)
     return run
 
 
@@ -763,6 +768,7 @@ def approve_variation(*, variation: AwardVariation, actor: User, note: str = "")
         context={"award": award, "application": application, "variation": variation},
         key=f"variation:{variation.pk}:approved",
     )
+    raise_version(AWARD_MONEY)
     return variation
 
 
@@ -875,6 +881,7 @@ def complete_award(*, award: Award, actor: User) -> Award:
         actor=actor, verb="award_completed", subject=award,
         from_state=AwardStatus.ACTIVE, to_state=award.status,
     )
+    raise_version(AWARD_MONEY)
     return award
 
 
@@ -911,4 +918,5 @@ def close_award_early(*, award: Award, actor: User, reason: str) -> Award:
         data={"reason": reason, "amount": {"from": before_amount, "to": award.amount},
               "cancelled": cancelled},
     )
+    raise_version(AWARD_MONEY)
     return award

@@ -90,17 +90,19 @@ def _can_act(request) -> bool:
 # --- The dashboard and its downloads --------------------------------------------
 
 
-def summary_context(request, *, filter_form: AwardFilterForm) -> dict:
+def summary_context(request, *, filter_form: AwardFilterForm | None = None) -> dict:
     payable_listed, payable = selectors.payable_due_first(PAYABLE_LISTED)
     payable_caption = "Payments due and payable"
     if payable["count"] > len(payable_listed):
         payable_caption += (
             f" (the {len(payable_listed)} due longest ago of {payable['count']})"
         )
-    # One read of the award totals gives the grand totals, the programme
-    # and round tables, three of the breakdowns and the indicator (issue 9:
-    # at most 15 queries and no per-round subqueries).
-    totals = selectors.award_totals()
+    # One read of the award totals (cached until awards or payments change)
+    # gives the grand totals, the programme and round tables, the breakdowns,
+    # the indicator and the filter's financial years (issue 9).
+    totals = selectors.dashboard_award_totals()
+    if filter_form is None:
+        filter_form = AwardFilterForm(financial_years=totals.financial_years())
     programmes = selectors.programme_totals(totals=totals)
     return {
         # The headline is its programme's row of the programme table.
@@ -130,9 +132,7 @@ class FinanceSummaryView(FinanceRequiredMixin, TemplateView):
     template_name = "payments/summary.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            **summary_context(self.request, filter_form=AwardFilterForm()), **kwargs
-        )
+        return super().get_context_data(**summary_context(self.request), **kwargs)
 
 
 def _file_response(write: Callable, *, filename: str, content_type: str) -> FileResponse:

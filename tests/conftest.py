@@ -2,9 +2,19 @@
 
 import pytest
 from allauth.account.internal.flows.reauthentication import reauthenticate_by_password
+from django.core.cache import cache
 from django.test import Client, RequestFactory
 
 from tests.accounts.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """
+    Each test starts with an empty cache: its database starts again, so a
+    figure cached by an earlier test under the same version would be wrong.
+    """
+    cache.clear()
 
 
 @pytest.fixture
