@@ -12,6 +12,20 @@ from config.postgres import upper_trigram_index
 from .choices import AlternativeFormat, ContactMethod, District, LegalStructure, MembershipRole
 
 
+def supplier_reference(organisation_pk: int) -> str:
+    """An organisation's reference in the council's finance system."""
+    return f"ORG-{organisation_pk:06d}"
+
+
+def mask_account_number(number: str) -> str:
+    """The last three digits of a bank account number, or "" when there is none."""
+    return f"*****{number[-3:]}" if number else ""
+
+
+def mask_sort_code(sort_code: str) -> str:
+    return "**-**-**" if sort_code else ""
+
+
 def join_words(words: list[str], conjunction: str = "and") -> str:
     """["a", "b", "c"] -> "a, b and c"."""
     if len(words) <= 1:
@@ -91,17 +105,15 @@ class Organisation(models.Model):
 
     @property
     def supplier_reference(self) -> str:
-        """The organisation's reference in the council's finance system."""
-        return f"ORG-{self.pk:06d}"
+        return supplier_reference(self.pk)
 
     @property
     def masked_account_number(self) -> str:
-        number = self.bank_account_number or ""
-        return f"*****{number[-3:]}" if number else ""
+        return mask_account_number(self.bank_account_number or "")
 
     @property
     def masked_sort_code(self) -> str:
-        return "**-**-**" if self.bank_sort_code else ""
+        return mask_sort_code(self.bank_sort_code)
 
     @property
     def has_bank_details(self) -> bool:

@@ -31,6 +31,7 @@ from applicants.models import Organisation
 from applicants.selectors import organisations_awaiting_bank_check
 from applicants.services import reveal_bank_details, verify_bank_details
 from applicants.uploads import check_upload
+from config.links import pk_link
 from grants.models import Award, AwardStatus
 
 from . import selectors, services, threesixtygiving
@@ -240,6 +241,24 @@ class PaymentRunCreateView(FinanceRequiredMixin, View):
         return redirect("payments:run_detail", pk=run.pk)
 
 
+# Payments that the finance system has taken, and so may come back failed.
+FAILABLE_PAYMENT_STATES = (PaymentStatus.EXPORTED, PaymentStatus.PAID)
+
+
+def _run_page_rows(run: PaymentRun, *, can_act: bool) -> list[dict]:
+    """The run's payments with their links and status names worked out once per page."""
+    award_link = pk_link("payments:award_detail")
+    fail_link = pk_link("payments:payment_fail")
+    status_names = dict(PaymentStatus.choices)
+    rows = selectors.run_page_payments(run)
+    for row in rows:
+        row["award_url"] = award_link(row["award_id"])
+        row["status_name"] = status_names[row["status"]]
+        if can_act and row["status"] in FAILABLE_PAYMENT_STATES:
+            row["fail_url"] = fail_link(row["pk"])
+    return rows
+
+
 class PaymentRunMixin(FinanceRequiredMixin):
     def get_run(self) -> PaymentRun:
         try:
@@ -252,12 +271,13 @@ class PaymentRunMixin(FinanceRequiredMixin):
         run = run or self.get_run()
         if paid_form is None and run.status == PaymentRunStatus.EXPORTED:
             paid_form = MarkPaidForm(run=run)
+        can_act = _can_act(request)
         context = {
             "run": run,
-            "payments": selectors.payments_in_run(run),
+            "payments": _run_page_rows(run, can_act=can_act),
             "errors": list(errors),
             "paid_form": paid_form,
-            "can_act": _can_act(request),
+            "can_act": can_act,
             "is_creator": run.created_by_id == request.user.pk,
             "has_payment_file": run.status in (PaymentRunStatus.EXPORTED, PaymentRunStatus.PAID),
         }

@@ -170,3 +170,30 @@ def test_the_run_page_shows_failed_payments_and_their_total(client_as, finance_u
     assert 'id="run-total">£1,000.25' in html
     assert "1 payment, £700.00" in html
     assert "Account closed" in html
+
+
+def test_the_run_page_offers_to_mark_each_sent_payment_failed(
+    client_as, finance_user, exported, make_user
+):
+    url = reverse("payments:run_detail", args=[exported["run"].pk])
+    fail_links = [
+        reverse("payments:payment_fail", args=[payment.pk])
+        for payment in exported["run"].payments.all()
+    ]
+
+    html = client_as(finance_user).get(url).content.decode()
+    assert all(link in html for link in fail_links)
+    assert reverse("payments:award_detail", args=[exported["award"].pk]) in html
+    instalment = exported["payment"].instalment
+    assert ('Mark as failed<span class="govuk-visually-hidden"> '
+            f"({exported['award'].application.reference}, instalment {instalment.number})") in html
+
+    services.mark_payment_failed(payment=exported["payment"], actor=finance_user,
+                                 reason="Account closed")
+    html = client_as(finance_user).get(url).content.decode()
+    assert reverse("payments:payment_fail", args=[exported["payment"].pk]) not in html
+    assert "Account closed" in html
+
+    # An administrator may look at the run but not act on it.
+    html = client_as(make_user(Role.ADMINISTRATOR)).get(url).content.decode()
+    assert "Mark as failed" not in html

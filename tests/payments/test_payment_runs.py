@@ -164,6 +164,28 @@ def test_run_page_lists_payments_with_masked_bank_details_and_their_total(
     assert "Approve payment run" in html
 
 
+def test_run_page_names_each_payment_its_supplier_and_missing_bank_details(
+    client_as, finance_user, second_finance_user
+):
+    unpaid = OrganisationFactory(name="Oadby Scouts", bank_sort_code="", bank_account_number="")
+    payment = payable("2500.50", instalment__award__application__organisation=unpaid)
+    run = services.create_payment_run(actor=finance_user)
+
+    html = " ".join(client_as(second_finance_user).get(
+        reverse("payments:run_detail", args=[run.pk])
+    ).content.decode().split())
+
+    award = payment.instalment.award
+    assert (f'<a class="govuk-link" href="{reverse("payments:award_detail", args=[award.pk])}">'
+            f"{award.application.reference}</a>") in html
+    assert f"Oadby Scouts<br><span class=\"govuk-body-s\">ORG-{unpaid.pk:06d}</span>" in html
+    assert "No bank details" in html
+    assert "In a payment run" in html
+    assert "£2,500.50</td>" in html
+    # Nothing has gone to the finance system, so nothing can be marked failed.
+    assert "Mark as failed" not in html
+
+
 def test_creator_trying_to_approve_sees_why_and_the_run_stays_draft(client_as, finance_user):
     payable("100.00")
     run = services.create_payment_run(actor=finance_user)
