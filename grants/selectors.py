@@ -651,12 +651,19 @@ def final_score_expression():
 
 
 def _funding_now():
-    """What a row adds to the running total: a pending recommendation to fund."""
+    """
+    What a row adds to the running total: a pending recommendation to fund.
+    The decision is read by a subquery, only for recommended rows, rather
+    than joined: the window functions run over every scored application in
+    the round, and a join would read every decision there is to find them.
+    """
+    recommended_amount = Decision.objects.filter(
+        application=OuterRef("pk"), recommendation__in=FUNDING_RECOMMENDATIONS
+    ).values("recommended_amount")
     return Case(
         When(
             status=ApplicationStatus.RECOMMENDED,
-            decision__recommendation__in=FUNDING_RECOMMENDATIONS,
-            then=Coalesce(F("decision__recommended_amount"), Value(Decimal("0.00"))),
+            then=Coalesce(Subquery(recommended_amount, output_field=MONEY), Value(Decimal("0.00"))),
         ),
         default=Value(Decimal("0.00")),
         output_field=MONEY,
@@ -667,6 +674,20 @@ def _rank_order():
     # The reference and pk break ties so the order (and so the running
     # total) is the same on every page and every request.
     return [F("final_score").desc(nulls_last=True), F("reference").asc(), F("pk").asc()]
+
+
+def _ranked(round: Round, statuses: list[str]) -> QuerySet[Application]:
+    return (
+        Application.objects.filter(round=round, status__in=statuses)
+        .annotate(final_score=final_score_expression(), funding=_funding_now())
+        .annotate(
+            rank=Window(RowNumber(), order_by=_rank_order()),
+            running_total=Window(
+                Sum("funding"), order_by=_rank_order(), frame=RowRange(start=None, end=0)
+            ),
+        )
+        .order_by("rank")
+    )
 
 
 def ranked_applications(
@@ -680,23 +701,54 @@ def ranked_applications(
     page of rows costs the same whatever the size of the round; a caller
     may re-order the rows without changing their rank or running total.
     """
-    assessments = _submitted_assignments().annotate(n=Count("pk")).values("n")
     return (
-        Application.objects.filter(round=round, status__in=statuses or RANKED_STATES)
+        _ranked(round, statuses or RANKED_STATES)
         .select_related("organisation", "decision")
-        .annotate(
-            final_score=final_score_expression(),
-            assessment_count=Coalesce(Subquery(assessments), Value(0)),
-            funding=_funding_now(),
-        )
-        .annotate(
-            rank=Window(RowNumber(), order_by=_rank_order()),
-            running_total=Window(
-                Sum("funding"), order_by=_rank_order(), frame=RowRange(start=None, end=0)
-            ),
-        )
-        .order_by("rank")
+        .annotate(assessment_count=_assignment_count([AssignmentStatus.SUBMITTED]))
     )
+
+
+# The figures ranking_order gives for each application.
+RANK_FIGURES = ("pk", "rank", "running_total", "funding", "final_score")
+
+
+def ranking_order(round: Round) -> QuerySet:
+    """
+    The ranking page's order: RANK_FIGURES of the round's scored
+    applications as dicts, to be sorted and cut to a page, and then
+    completed by ranking_rows. Every scored application in the round has to
+    be ranked to rank any of them, so this reads the applications alone;
+    their organisations and decisions are read for the page's rows only.
+    """
+    return _ranked(round, RANKED_STATES).values(*RANK_FIGURES)
+
+
+def ranking_rows(figures) -> list[Application]:
+    """
+    The applications of a page of ranking_order's `figures`, in that order,
+    with their organisation, decision, assessment count and figures, and
+    only the columns the ranking page shows. An application that left the
+    ranked states between the two reads is left out.
+    """
+    figures = list(figures)
+    applications = (
+        Application.objects.filter(pk__in=[row["pk"] for row in figures], status__in=RANKED_STATES)
+        .select_related("organisation", "decision")
+        .only(
+            "round_id", "reference", "status", "amount_requested", "organisation__name",
+            "decision__recommendation", "decision__recommended_amount",
+        )
+        .annotate(assessment_count=_assignment_count([AssignmentStatus.SUBMITTED]))
+        .in_bulk()
+    )
+    rows = []
+    for row in figures:
+        application = applications.get(row["pk"])
+        if application is not None:
+            for name in RANK_FIGURES[1:]:
+                setattr(application, name, row[name])
+            rows.append(application)
+    return rows
 
 
 RANKING_SORTS = {
@@ -1311,12 +1363,37 @@ def final_scores(round: Round) -> QuerySet[Application]:
     )
 
 
+def _assignment_count(statuses) -> Coalesce:
+    """How many of an application's assignments are in `statuses`, as a subquery."""
+    counted = (
+        Assignment.objects.filter(application=OuterRef("pk"), status__in=statuses)
+        .values("application")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), Value(0))
+
+
 def officer_round_applications(round: Round) -> QuerySet[Application]:
-    """Every submitted application in the round, with scores and assessor counts."""
-    return with_final_score(
+    """
+    Every submitted application in the round with the columns the officer's
+    list shows, its `final_score` and its `active_count` of assessors. The
+    figures are correlated subqueries rather than a GROUP BY over the
+    round's assignments: sorted by a column, PostgreSQL then works them out
+    for the page of rows shown, not for every application in the round.
+    """
+    return (
         Application.objects.filter(round=round)
         .exclude(status=ApplicationStatus.DRAFT)
-        .select_related("organisation", "round")
+        .select_related("organisation")
+        .only(
+            "round_id", "reference", "title", "amount_requested", "status", "moderated_score",
+            "submitted_at", "organisation__name",
+        )
+        .annotate(
+            final_score=final_score_expression(),
+            active_count=_assignment_count(ACTIVE_ASSIGNMENT_STATES),
+        )
     )
 
 
@@ -1324,7 +1401,8 @@ def needs_assessors(queryset: QuerySet[Application]) -> QuerySet[Application]:
     """
     Applications in assessment with fewer active assessors than the round
     asks for: new ones, and those returned after a conflict or a removal.
-    `queryset` must come from with_final_score.
+    `queryset` must have `active_count` (from with_final_score or
+    officer_round_applications).
     """
     return queryset.filter(
         status=ApplicationStatus.IN_ASSESSMENT,

@@ -39,6 +39,7 @@ from applicants.selectors import (
 )
 from applicants.services import create_organisation
 from applicants.uploads import download_response
+from config.links import pk_link
 from config.views import add_service_errors
 from payments.exports import XLSX_CONTENT_TYPE
 from payments.offer_letter import offer_letter, offer_letter_pdf_response
@@ -1406,13 +1407,21 @@ class RankingView(OfficerRequiredMixin, TemplateView):
         sort = self.request.GET.get("sort")
         if sort not in selectors.RANKING_SORTS:
             sort = "rank"
-        ranked = selectors.ranked_applications(round).order_by(*selectors.RANKING_SORTS[sort])
+        ranked = selectors.ranking_order(round).order_by(*selectors.RANKING_SORTS[sort])
         page = Paginator(ranked, self.paginate_by).get_page(self.request.GET.get("page"))
         remaining = selectors.budget_remaining(round)
+        rows = selectors.mark_budget_line(
+            selectors.ranking_rows(page.object_list), remaining=remaining
+        )
+        application_link = pk_link("grants:officer_application")
+        recommend_link = pk_link("grants:recommend")
+        for row in rows:
+            row.application_url = application_link(row.pk)
+            row.recommend_url = recommend_link(row.pk)
         return super().get_context_data(
             round=round,
             page=page,
-            rows=selectors.mark_budget_line(page.object_list, remaining=remaining),
+            rows=rows,
             sort=sort,
             in_rank_order=sort == "rank",
             approved=round.budget - remaining,

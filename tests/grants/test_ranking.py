@@ -113,6 +113,24 @@ def test_sorting_by_amount_keeps_each_rank_and_running_total(officer, client_as)
     assert [row[0] for row in rows] == ["1", "2"]
 
 
+def test_sorting_by_organisation_keeps_each_rank_total_and_link(officer, client_as):
+    round = RoundFactory()
+    first = recommended(round, 90, "1000.00", organisation__name="Zouch Village Hall")
+    second = recommended(round, 50, "2000.00", organisation__name="Anstey Men's Shed")
+
+    response = client_as(officer).get(ranking_url(round, sort="organisation"))
+
+    rows = table_rows(response)
+    assert [(row[0], row[1].split()[0], row[2], row[7]) for row in rows] == [
+        ("2", second.reference, "Anstey Men's Shed", "£3,000.00"),
+        ("1", first.reference, "Zouch Village Hall", "£1,000.00"),
+    ]
+    html = response.content.decode()
+    for application in (first, second):
+        assert reverse("grants:officer_application", args=[application.pk]) in html
+        assert reverse("grants:recommend", args=[application.pk]) in html
+
+
 def test_the_ranking_is_paginated_and_the_running_total_continues(officer, client_as):
     round = RoundFactory(budget=Decimal("1000000.00"))
     for index in range(51):
