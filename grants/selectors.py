@@ -1209,13 +1209,25 @@ def officer_returns(
 ) -> QuerySet[MonitoringReturn]:
     """
     The returns an officer list shows, with the application, organisation
-    and round joined (one query per page whatever its length). Overdue is
-    derived: past its due date and not sent.
+    and round joined (one query per page whatever its length), and only
+    the columns the list shows: a return's answers, an organisation's bank
+    details and a user's password are no use to it. Overdue is derived:
+    past its due date and not sent.
     """
     returns = MonitoringReturn.objects.select_related(
         "award__application__organisation",
-        "award__application__round__programme",
+        "award__application__round",
         "award__application__case_officer",
+    ).only(
+        "award_id", "period", "due", "opens_on", "status",
+        "award__application_id",
+        "award__application__reference",
+        "award__application__organisation__name",
+        "award__application__round__name",
+        "award__application__case_officer__full_name",
+        "award__application__case_officer__first_name",
+        "award__application__case_officer__last_name",
+        "award__application__case_officer__email",
     )
     if view == "overdue":
         returns = returns.filter(due__lt=today).exclude(status__in=SENT_MONITORING_STATES)

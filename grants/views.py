@@ -1918,6 +1918,9 @@ class MonitoringListView(OfficerRequiredMixin, TemplateView):
             ),
             self.paginate_by,
         ).get_page(get.get("page"))
+        review_link = pk_link("grants:monitoring_review")
+        for monitoring_return in page.object_list:
+            monitoring_return.review_url = review_link(monitoring_return.pk)
         query = {"view": view, "round": round_id or "", "officer": officer_id or ""}
         return super().get_context_data(
             page=page,

@@ -60,6 +60,27 @@ def test_submitted_returns_wait_for_review(officer, client_as):
     assert "Sent, waiting for review" in text
 
 
+def test_each_row_links_its_review_and_names_group_round_and_case_officer(
+    officer, make_user, client_as
+):
+    case_officer = make_user(Role.GRANT_OFFICER, full_name="Priya Case")
+    overdue = late(4, award__application__case_officer=case_officer,
+                   award__application__organisation__name="Shepshed Lunch Club")
+    unassigned = late(2)
+
+    text = " ".join(client_as(officer).get(
+        reverse("grants:monitoring_returns"), {"view": "overdue"}
+    ).content.decode().split())
+
+    application = overdue.award.application
+    review = reverse("grants:monitoring_review", args=[overdue.pk])
+    assert f'<a class="govuk-link" href="{review}">{application.reference}</a>' in text
+    assert reverse("grants:monitoring_review", args=[unassigned.pk]) in text
+    assert "Shepshed Lunch Club" in text
+    assert f'{overdue.period}<br><span class="govuk-body-s">{application.round.name}</span>' in text
+    assert "Priya Case" in text and "Nobody" in text
+
+
 def count_queries(client, url, params):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url, params).status_code == 200
