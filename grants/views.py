@@ -35,7 +35,7 @@ from applicants.selectors import (
     current_documents,
     current_organisation,
     get_organisation_for_member,
-    organisations_for_user,
+    member_organisations,
 )
 from applicants.services import create_organisation
 from applicants.uploads import download_response
@@ -104,10 +104,10 @@ class DashboardView(ApplicantRequiredMixin, TemplateView):
     template_name = "grants/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        organisation = current_organisation(self.request)
+        organisations, organisation = member_organisations(self.request)
         return super().get_context_data(
             organisation=organisation,
-            organisation_count=organisations_for_user(self.request.user).count(),
+            organisation_count=len(organisations),
             applications=(selectors.dashboard_applications(organisation) if organisation else []),
             open_rounds=open_rounds(),
             **kwargs,

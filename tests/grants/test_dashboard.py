@@ -102,6 +102,23 @@ def test_only_the_current_organisations_applications_are_listed(member, client_a
     assert "Zebra project" in page and "Aardvark project" not in page
 
 
+def test_an_organisation_the_person_has_left_gives_way_to_their_first(member, client_as):
+    ApplicationFactory(organisation=member.organisation, title="Aardvark project")
+    left = MembershipFactory(user=member.user, organisation__name="Zebra Club")
+    ApplicationFactory(organisation=left.organisation, title="Zebra project")
+    client = client_as(member.user)
+    session = client.session
+    session[CURRENT_ORGANISATION_SESSION_KEY] = left.organisation.pk
+    session.save()
+    left.delete()
+
+    page = dashboard(client)
+
+    assert "Aardvark project" in page and "Zebra project" not in page
+    # One organisation left: nothing to switch to.
+    assert "Add another organisation" in page and "Switch to another organisation" not in page
+
+
 def test_someone_without_an_organisation_is_asked_to_set_one_up(make_user, client_as):
     page = dashboard(client_as(make_user(Role.APPLICANT)))
     assert "Set up your organisation" in page
