@@ -1,4 +1,5 @@
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -820,18 +821,34 @@ class DeclarationOfInterestForm(forms.Form):
         return cleaned
 
 
+@dataclass(frozen=True)
+class CriterionFields:
+    """What the scoring page shows for one criterion: its fieldset's legend and two fields."""
+
+    legend: str
+    score: forms.BoundField
+    justification: forms.BoundField
+    current_score: str  # the chosen radio's value, "" when none
+
+
 class ScoringForm(forms.Form):
     """
     One score and one justification per criterion of the round. A draft
     may leave anything blank; `submitting` makes every answer required.
-    Labels are escaped here because the GOV.UK radios template marks them safe.
+    Labels are escaped here because the page marks them safe, as the GOV.UK
+    templates do.
+
+    The page writes the fields out itself (grants/includes/scoring_fields.html)
+    in the markup crispy-forms-gds gives them: two fields a criterion went
+    through some forty of its templates, the larger part of the page's time.
+    The helper remains for the error summary.
     """
 
     def __init__(self, *args, criteria, round, existing, submitting=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.criteria = list(criteria)
         self.submitting = submitting
-        fields = []
+        self.legends = {}
         for criterion in self.criteria:
             score_name, note_name = f"score_{criterion.pk}", f"justification_{criterion.pk}"
             current = existing.get(criterion.pk)
@@ -862,24 +879,21 @@ class ScoringForm(forms.Form):
                     "or fewer",
                 },
             )
-            fields += [
-                Fieldset(
-                    Field.radios(score_name, inline=True, legend_size=Size.SMALL),
-                    Field.textarea(note_name, rows=3),
-                    legend=f"{title} (weight {criterion.weight}, scored {low} to {high})",
-                    legend_size=Size.MEDIUM,
-                )
-            ]
+            self.legends[criterion.pk] = f"{title} (weight {criterion.weight}, scored {low} to {high})"
         self.helper = FormHelper()
-        self.helper.attrs = {"data-scoring-form": "true"}
-        self.helper.layout = Layout(
-            *fields,
-            Div(
-                Submit("submit_scores", "Submit scores"),
-                Button.secondary("save_draft", "Save as draft"),
-                css_class="govuk-button-group",
-            ),
-        )
+
+    def criterion_fields(self) -> list[CriterionFields]:
+        rows = []
+        for criterion in self.criteria:
+            score = self[f"score_{criterion.pk}"]
+            value = score.value()
+            rows.append(CriterionFields(
+                legend=self.legends[criterion.pk],
+                score=score,
+                justification=self[f"justification_{criterion.pk}"],
+                current_score="" if value is None else str(value),
+            ))
+        return rows
 
     def clean(self):
         cleaned = super().clean()

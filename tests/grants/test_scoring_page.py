@@ -119,6 +119,42 @@ def test_submitting_needs_every_score_and_justification(assignment, criteria, cl
     assert assignment.status == AssignmentStatus.IN_PROGRESS
 
 
+def test_each_field_is_labelled_and_its_hint_and_errors_are_tied_to_it(
+    assignment, criteria, client_as
+):
+    need, plan = criteria
+    CriterionFactory(round=assignment.application.round, title="Fish & chips", order=3)
+    response = client_as(assignment.assessor).post(
+        url(assignment), answers(criteria, need=("4", ""), plan=("", "Kept <b>text</b>"),
+                                 submit_scores="")
+    )
+    page = " ".join(response.content.decode().split())
+
+    # The radios are a group whose legend names the criterion, with its
+    # guidance and its error read out with it.
+    assert (f'<fieldset class="govuk-fieldset" aria-describedby="id_score_{need.pk}_hint">'
+            f' <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Score for Need'
+            '</legend>') in page
+    assert ('<fieldset class="govuk-fieldset" '
+            f'aria-describedby="id_score_{plan.pk}_hint id_score_{plan.pk}_1_error">') in page
+    assert (f'<span id="id_score_{plan.pk}_1_error" class="govuk-error-message">'
+            '<span class="govuk-visually-hidden">Error:</span> Give a score for Plan</span>') in page
+    assert f'<div id="div_id_score_{plan.pk}" class="govuk-form-group govuk-form-group--error">' in page
+    assert (f'<input type="radio" name="score_{need.pk}" class="govuk-radios__input" '
+            f'id="id_score_{need.pk}_4" value="4" checked="checked"> <label class="govuk-label '
+            f'govuk-radios__label" for="id_score_{need.pk}_4">4</label>') in page
+    # The justification box keeps what was typed (escaped) and names its error.
+    assert (f'<label for="id_justification_{need.pk}" class="govuk-label">Why did you give this '
+            "score for Need?</label>") in page
+    assert (f'class="govuk-textarea govuk-textarea--error" id="id_justification_{need.pk}" '
+            f'aria-describedby="id_justification_{need.pk}_1_error">') in page
+    assert "Kept &lt;b&gt;text&lt;/b&gt;</textarea>" in page
+    # A title is escaped once, not twice.
+    assert "Score for Fish &amp; chips</legend>" in page
+    # The error summary links to the fields.
+    assert f'<a href="#id_justification_{need.pk}">Explain your score for Need</a>' in page
+
+
 def test_submitting_locks_the_scores_and_records_the_weighted_score(
     assignment, criteria, client_as
 ):
