@@ -929,11 +929,17 @@ class RoundApplicationsView(OfficerRequiredMixin, PaginatedMixin, TemplateView):
         round = selectors.round_with_budget(kwargs["pk"])
         applications = selectors.officer_round_applications(round)
         filters = OfficerApplicationFilter(self.request.GET or None, queryset=applications)
+        paginated = self.paginate(filters.qs)
+        rows = list(paginated["page"].object_list)
+        application_link = pk_link("grants:officer_application")
+        for application in rows:
+            application.officer_url = application_link(application.pk)
         return super().get_context_data(
             round=round,
             filter=filters,
             needs_assessors_count=selectors.needs_assessors(applications).count(),
-            **self.paginate(filters.qs),
+            rows=rows,
+            **paginated,
             **kwargs,
         )
 

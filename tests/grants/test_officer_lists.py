@@ -63,6 +63,31 @@ def test_filters_by_status_district_screening_and_text(officer, round, client_as
     assert listed(status="nonsense", sort="password")[0] == {"Lunch club", "Choir"}
 
 
+def test_each_row_links_the_application_and_shows_its_money_assessors_and_score(
+    officer, round, client_as
+):
+    application = ApplicationFactory(
+        round=round, status=ApplicationStatus.SCORED, amount_requested=Decimal("12500.50"),
+        organisation__name="Melton Food Bank",
+    )
+    AssignmentFactory(application=application, status=AssignmentStatus.SUBMITTED,
+                      weighted_score=Decimal("61.0"))
+    AssignmentFactory(application=application, status=AssignmentStatus.SUBMITTED,
+                      weighted_score=Decimal("70.0"))
+    AssignmentFactory(application=application, status=AssignmentStatus.REMOVED)
+
+    page = " ".join(client_as(officer).get(
+        reverse("grants:round_applications", args=[round.pk])
+    ).content.decode().split())
+
+    link = reverse("grants:officer_application", args=[application.pk])
+    assert (f'<a class="govuk-link" href="{link}">{application.reference}</a></td> '
+            '<td class="govuk-table__cell">Melton Food Bank</td>') in page
+    # Two active assessors of the two the round asks for; the average to one place.
+    assert ('£12,500.50</td> <td class="govuk-table__cell govuk-table__cell--numeric">2 of 2</td>'
+            ' <td class="govuk-table__cell govuk-table__cell--numeric">65.5%</td>') in page
+
+
 def test_sorts_by_score_and_keeps_filters_across_pages(officer, round, client_as, make_user):
     for score in ("50.0", "90.0", "70.0"):
         application = ApplicationFactory(round=round, status=ApplicationStatus.SCORED)
