@@ -1419,11 +1419,19 @@ class RankingView(OfficerRequiredMixin, TemplateView):
         rows = selectors.mark_budget_line(
             selectors.ranking_rows(page.object_list), remaining=remaining
         )
+        # Fifty rows: links and names worked out once for the page, not per row
+        # by {% url %} and get_FOO_display.
         application_link = pk_link("grants:officer_application")
         recommend_link = pk_link("grants:recommend")
+        status_names = dict(ApplicationStatus.choices)
+        recommendation_names = dict(Recommendation.choices)
         for row in rows:
             row.application_url = application_link(row.pk)
             row.recommend_url = recommend_link(row.pk)
+            row.status_name = status_names[row.status]
+            decision = getattr(row, "decision", None)
+            if decision is not None:
+                row.recommendation_name = recommendation_names[decision.recommendation]
         return super().get_context_data(
             round=round,
             page=page,
