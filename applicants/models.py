@@ -98,6 +98,15 @@ class Organisation(models.Model):
             models.Index(fields=["name", "id"], name="organisation_name_idx"),
             # Staff search finds organisations by any part of their name.
             upper_trigram_index("name", "organisation_name_trgm"),
+            # Finance's "bank details to check" (the summary counts them on
+            # every visit): the few waiting, without reading every organisation.
+            models.Index(
+                fields=["bank_details_changed_at"],
+                condition=models.Q(
+                    bank_details_changed_at__isnull=False, bank_details_verified_at__isnull=True
+                ),
+                name="organisation_bank_check_idx",
+            ),
         ]
 
     def __str__(self) -> str:
