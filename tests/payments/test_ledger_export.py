@@ -6,10 +6,11 @@ import openpyxl
 import pytest
 import time_machine
 from django.urls import reverse
+from openpyxl.cell import WriteOnlyCell
 
 from applicants.choices import District, LegalStructure
 from grants.models import AwardStatus
-from payments.exports import LEDGER_COLUMNS
+from payments.exports import LEDGER_COLUMNS, cells, start_sheet, text_cell
 from rounds.models import RoundStatus
 from tests.applicants.factories import OrganisationFactory
 from tests.rounds.factories import ProgrammeFactory, RoundFactory
@@ -216,3 +217,100 @@ def test_ledger_query_count_does_not_grow_with_awards(
     with django_assert_max_num_queries(len(small.captured_queries)):
         _, workbook = download(client)
     assert workbook["Award ledger"].max_row == 1 + 30 + 1
+
+
+def test_every_ledger_row_has_its_own_date_money_and_year(client_as, finance_user, make_award):
+    # The formatted columns reuse one cell each and the repeated columns
+    # reuse their text, so check that no row shows another row's figures.
+    round = RoundFactory(name="Round A")
+    awards = [
+        ("CF-2021-00001", "300.00", "100.00", date(2021, 3, 31), "2020/21"),
+        ("CF-2021-00002", "450.25", "0", date(2021, 4, 1), "2021/22"),
+        ("CF-2021-00003", "1200.00", "1200.00", date(2022, 12, 5), "2022/23"),
+    ]
+    for reference, amount, paid, award_date, _ in awards:
+        make_award(amount, paid=paid, award_date=award_date, application__round=round,
+                   application__reference=reference)
+
+    _, workbook = download(client_as(finance_user))
+    rows = [dict(zip(HEADINGS, row, strict=True))
+            for row in list(workbook["Award ledger"].iter_rows())[1:-1]]
+
+    assert [row["Grant reference"].value for row in rows] == [award[0] for award in awards]
+    for row, (_, amount, paid, award_date, year) in zip(rows, awards, strict=True):
+        assert row["Award date"].value == datetime.combine(award_date, datetime.min.time())
+        assert row["Award date"].number_format == "dd/mm/yyyy"
+        assert money(row["Amount awarded"]) == Decimal(amount)
+        assert money(row["Paid to date"]) == Decimal(paid)
+        assert money(row["Outstanding"]) == Decimal(amount) - Decimal(paid)
+        for heading in ("Amount awarded", "Paid to date", "Repaid", "Outstanding", "Net awarded"):
+            assert row[heading].number_format == "£#,##0.00"
+            assert row[heading].data_type == "n"
+        assert row["Round"].value == "Round A"
+        assert row["Financial year"].value == year
+
+
+def test_a_formula_like_name_shared_by_many_awards_is_text_in_every_row(
+    client_as, finance_user, make_award
+):
+    programme = ProgrammeFactory(name="=SUM(1,2)", cost_centre="-CC1")
+    round = RoundFactory(programme=programme, name="@Round")
+    for _ in range(3):
+        make_award("100.00", application__round=round)
+
+    _, workbook = download(client_as(finance_user))
+    rows = [dict(zip(HEADINGS, row, strict=True))
+            for row in list(workbook["Award ledger"].iter_rows())[1:-1]]
+
+    assert len(rows) == 3
+    for row in rows:
+        for heading, text in (("Programme", "=SUM(1,2)"), ("Round", "@Round"),
+                              ("Cost centre", "-CC1")):
+            assert row[heading].value == text
+            assert row[heading].data_type == "s"
+            assert row[heading].quotePrefix is True
+        assert row["District"].quotePrefix is False
+
+
+def test_prepared_cells_sheet_writes_what_openpyxl_writes():
+    """
+    The ledger's sheets take ready-made cells without openpyxl's failed
+    attempt to store them as values; the cells must come out the same.
+    """
+    columns = [("Heading", 10, "text")]
+
+    def openpyxl_sheet(workbook):
+        sheet = workbook.create_sheet("Sheet")
+        sheet.append(cells(sheet, columns, ["Heading"], bold=True, headings=True))
+        return sheet
+
+    def write(make_sheet) -> list:
+        workbook = openpyxl.Workbook(write_only=True)
+        sheet = make_sheet(workbook)
+        money = WriteOnlyCell(sheet)
+        money.number_format = "£#,##0.00"
+        linked = WriteOnlyCell(sheet, value="Guidance")
+        linked.hyperlink = "https://example.org/guidance"
+        for number in range(1, 4):
+            money.value = Decimal(number) / 4
+            sheet.append([
+                f"Row {number}", None, money, date(2024, 1, number), text_cell(sheet, "=1+1"),
+                number, text_cell(sheet, "plain"), "after", linked if number == 2 else None,
+            ])
+        output = io.BytesIO()
+        workbook.save(output)
+        return [
+            (cell.coordinate, cell.value, cell.data_type, cell.number_format, cell.font.b,
+             cell.quotePrefix, cell.hyperlink.target if cell.hyperlink else None)
+            for row in openpyxl.load_workbook(output).worksheets[0].iter_rows() for cell in row
+        ]
+
+    ours = write(lambda workbook: start_sheet(workbook, "Sheet", columns))
+
+    assert ours == write(openpyxl_sheet)
+    by_place = {cell[0]: cell[1:] for cell in ours}
+    assert by_place["A1"] == ("Heading", "s", "General", True, False, None)
+    assert by_place["C2"][:3] == (0.25, "n", "£#,##0.00")
+    assert by_place["C4"][:3] == (0.75, "n", "£#,##0.00")
+    assert by_place["E3"][:2] == ("=1+1", "s") and by_place["E3"][4] is True
+    assert by_place["I3"][5] == "https://example.org/guidance"
