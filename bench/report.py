@@ -185,6 +185,9 @@ class Report:
                                  f"{item['peak_rss_mb']:.0f} MB (+{item['peak_increase_mb']:.0f} MB"
                                  f" during export), {item['rows']:,} rows, "
                                  f"{item['bytes'] / 1e6:.1f} MB file")
+                    if len(item.get("runs_seconds", [])) > 1:
+                        runs = ", ".join(f"{seconds:.1f}" for seconds in item["runs_seconds"])
+                        lines.append(f"{'  median of runs of':48} {runs} s")
                 else:
                     lines.append(f"{label:48} {item.get('status') or item.get('error')}")
             if "ledger_ratio" in exports:

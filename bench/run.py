@@ -40,6 +40,9 @@ def _arguments(argv):
                         help="keep the bench database at the end (and reuse it without 'generate')")
     parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 25)),
                         help="requests per page for the timings (default 25)")
+    parser.add_argument("--export-repeat", type=int,
+                        default=int(os.environ.get("BENCH_EXPORT_REPEAT", 3)),
+                        help="runs of the ledger and the bare export each, compared by median (default 3)")
     parser.add_argument("--load-seconds", type=int,
                         default=int(os.environ.get("BENCH_LOAD_SECONDS", 60)))
     parser.add_argument("--load-users", type=int, default=int(os.environ.get("BENCH_LOAD_USERS", 30)))
@@ -145,7 +148,7 @@ def main(argv=None) -> int:
             from .exports import measure_exports
 
             log("Exports of every award:")
-            report.exports(measure_exports(log=log))
+            report.exports(measure_exports(log=log, repeat=args.export_repeat))
         if "fanout" in phases:
             phase("fanout")
             from .fanout import measure_fanout

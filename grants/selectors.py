@@ -366,11 +366,13 @@ class Summary:
 
 
 def application_summary(application: Application) -> Summary:
-    """Outcomes, budget lines and total, documents and attachments: five queries."""
+    """Outcomes, budget lines and total, documents and attachments: four queries."""
+    budget_lines = list(application.budget_lines.all())
     return Summary(
         outcomes=list(application.outcomes.select_related("parent").order_by("code")),
-        budget_lines=list(application.budget_lines.all()),
-        budget_total=application.budget_lines.aggregate(total=Sum("amount"))["total"],
+        budget_lines=budget_lines,
+        # Added up from the lines already read (a few per application), as SUM would: none, None.
+        budget_total=sum((line.amount for line in budget_lines), Decimal(0)) if budget_lines else None,
         documents=list(current_documents(application.organisation)),
         attachments=list(application.attachments.all()),
     )

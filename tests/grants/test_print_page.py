@@ -69,3 +69,16 @@ def test_a_draft_can_be_printed_too(member, client_as):
 def test_another_organisation_cannot_print_it(submitted, client_as):
     outsider = MembershipFactory().user
     assert client_as(outsider).get(reverse("grants:print", args=[submitted.pk])).status_code == 404
+
+
+def test_the_budget_table_adds_up_its_lines_to_the_penny(member, client_as):
+    application = ApplicationFactory(
+        organisation=member.organisation,
+        status=ApplicationStatus.SUBMITTED,
+        amount_requested=Decimal("1500"),
+        budget_lines=[("Food", Decimal("1234.56")), ("Hall hire", Decimal("99.44")),
+                      ("Stamps", Decimal("0.01"))],
+    )
+    page = client_as(member.user).get(reverse("grants:print", args=[application.pk])).content.decode()
+    total_row = page[page.index('scope="row" class="govuk-table__header">Total</th>'):][:200]
+    assert "£1,334.01" in total_row
