@@ -267,9 +267,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Sending email can have a queue and workers of its own, so that a deadline
 # day's confirmations never wait behind reminder jobs (docs/scaling.md). By
-# default it is Celery's own queue, which a single worker already consumes.
-CELERY_EMAIL_QUEUE = env("CELERY_EMAIL_QUEUE", default="celery")
-CELERY_TASK_ROUTES = {"notifications.tasks.send_notification": {"queue": CELERY_EMAIL_QUEUE}}
+# default email is not routed at all: it goes to the default queue, whichever
+# that is (the bench has one of its own), which a single worker consumes.
+CELERY_EMAIL_QUEUE = env("CELERY_EMAIL_QUEUE", default="")
+CELERY_TASK_ROUTES = (
+    {"notifications.tasks.send_notification": {"queue": CELERY_EMAIL_QUEUE}}
+    if CELERY_EMAIL_QUEUE else {}
+)
 
 # The funder, for 360Giving and the ledger.
 FUNDER_ORG_ID = "GB-LAE-LEC"

@@ -4,8 +4,6 @@ import os
 import subprocess
 import sys
 
-from django.conf import settings
-
 from config.celery import app
 
 ROUTE_OF = (
@@ -14,8 +12,10 @@ ROUTE_OF = (
 )
 
 
-def _queue_in_a_fresh_process(task: str, **environment: str) -> str:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", **environment}
+def _queue_in_a_fresh_process(task: str, settings_module="config.settings.test", **environment: str) -> str:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module, **environment}
+    if "CELERY_EMAIL_QUEUE" not in environment:
+        env.pop("CELERY_EMAIL_QUEUE", None)
     result = subprocess.run(
         [sys.executable, "-c", f"import sys; {ROUTE_OF}", task],
         env=env, capture_output=True, text=True, check=True, timeout=60,
@@ -25,7 +25,15 @@ def _queue_in_a_fresh_process(task: str, **environment: str) -> str:
 
 def test_by_default_email_goes_to_the_queue_every_worker_consumes():
     route = app.amqp.router.route({}, "notifications.tasks.send_notification", (), {})
-    assert route["queue"].name == settings.CELERY_EMAIL_QUEUE == app.conf.task_default_queue
+    assert route["queue"].name == app.conf.task_default_queue
+
+
+def test_email_follows_a_settings_module_that_changes_the_default_queue():
+    # The bench's worker consumes only its own queue "bench": email sent to
+    # "celery" there would never go (found by the bench's reminder fan-out).
+    assert _queue_in_a_fresh_process(
+        "notifications.tasks.send_notification", settings_module="bench.settings"
+    ) == "bench"
 
 
 def test_email_can_have_a_queue_of_its_own_while_other_tasks_stay_put():
