@@ -106,6 +106,28 @@ def test_a_filter_that_is_not_in_the_list_gets_a_message(client_as, officer, lar
     assert "There is a problem" in page
     assert "Choose a status from the list" in page
     assert "Choose how to sort the results from the list" in page
+    tree = lxml.html.fromstring(page)
+    # Each wrong choice is marked on its own list and linked from the summary.
+    status = tree.get_element_by_id("id_status")
+    assert status.get("aria-invalid") == "true"
+    assert "govuk-select--error" in status.get("class")
+    message = tree.get_element_by_id(status.get("aria-describedby"))
+    assert "Choose a status from the list" in message.text_content()
+    assert tree.xpath('//*[contains(@class, "govuk-error-summary")]//a[@href="#id_status"]')
+    district = tree.get_element_by_id("id_district")
+    assert district.get("class") == "govuk-select" and district.get("aria-invalid") is None
+
+
+def test_the_filters_are_labelled_and_searching_puts_no_token_in_the_address(client_as, officer):
+    tree = lxml.html.fromstring(client_as(officer).get(URL).content)
+    form = tree.xpath('//form[@method="get"]')[0]
+    labels = {label.get("for"): label.text_content().strip() for label in form.xpath(".//label")}
+    assert labels["id_programme"] == "Programme"
+    assert labels["id_sort"] == "Sort by"
+    for name in ("q", "programme", "round", "status", "district", "outcome", "sort"):
+        assert form.xpath(f'.//*[@name="{name}"]'), name
+    # A GET form's fields all end up in the address bar, history and logs.
+    assert not form.xpath('.//input[@name="csrfmiddlewaretoken"]')
 
 
 def test_awards_lists_committed_awards_only(client_as, officer):
