@@ -1183,6 +1183,8 @@ def _approve_locked(
         context={"application": application, "award": award, "decision": decision},
         key=f"award:{award.pk}:offered",
     )
+    # Last, in the caller's transaction: the cached award totals (issue 9).
+    raise_version(AWARD_MONEY)
     return award
 
 
@@ -1202,7 +1204,7 @@ def approve_application(
     """
     _require_role(actor, Role.APPROVER, message="Only approvers decide applications.")
     round = _lock(Round, application.round_id)
-    award = _approve_locked(
+    return _approve_locked(
         round=round,
         application=application,
         actor=actor,
@@ -1210,8 +1212,6 @@ def approve_application(
         reason=reason.strip(),
         now=now or timezone.now(),
     )
-    raise_version(AWARD_MONEY)
-    return award
 
 
 @dataclass(frozen=True)
@@ -1285,11 +1285,7 @@ def approve_applications(
                     f" The {len(rest)} selected after it "
                     f"({', '.join(a.reference for a in rest)}) were not approved either."
                 )
-            if approved:
-                raise_version(AWARD_MONEY)
             return BulkApproval(approved=approved, refusal=refusal, not_approved=(application, *rest))
-    if approved:
-        raise_version(AWARD_MONEY)
     return BulkApproval(approved=approved)
 
 

@@ -114,6 +114,19 @@ def test_an_approved_award_counts_at_once(finance, make_user):
                                      "paid": Decimal("0.00"), "repaid": Decimal("0.00")}
 
 
+def test_awards_approved_together_count_at_once(finance, make_user):
+    round = RoundFactory(budget=Decimal("10000.00"))
+    applications = [recommended(round, 80, "3000.00"), recommended(round, 70, "2000.00")]
+    assert grand_totals(finance)["award_count"] == 0
+
+    result = grant_services.approve_applications(
+        round=round, application_ids=[a.pk for a in applications], actor=make_user(Role.APPROVER)
+    )
+
+    assert len(result.approved) == 2
+    assert grand_totals(finance)["awarded"] == Decimal("5000.00")
+
+
 def test_a_declined_offer_stops_counting_at_once(finance, make_user):
     award = AwardFactory(amount=Decimal("4000.00"), status=AwardStatus.OFFERED,
                          application__amount_requested=Decimal("4000.00"))
