@@ -25,9 +25,8 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        # The award totals are grouped by these, as when the group changes
-        # them itself (applicants.services.update_organisation_profile).
-        if change and {"district", "legal_structure"} & set(form.changed_data):
+        # As when the group changes them itself (update_organisation_profile).
+        if change and Organisation.AWARD_TOTALS_FIELDS & set(form.changed_data):
             raise_version(AWARD_MONEY)
 
 

@@ -89,6 +89,9 @@ class Organisation(models.Model):
         "alternative_formats", "alternative_format_language", "contact_methods",
         "contact_telephone", "alternative_format_request",
     )
+    # The award totals are grouped by these (payments.selectors.ONE_PER_AWARD):
+    # changing one raises the award money version (accounts.versions).
+    AWARD_TOTALS_FIELDS = frozenset({"district", "legal_structure"})
 
     class Meta:
         ordering = ["name"]

@@ -91,8 +91,7 @@ def update_organisation_profile(*, organisation: Organisation, actor: User, data
             subject=organisation,
             data={"changed": list(changes), "changes": changes},
         )
-    if {"district", "legal_structure"} & changes.keys():
-        # The award totals are grouped by these.
+    if Organisation.AWARD_TOTALS_FIELDS & changes.keys():
         raise_version(AWARD_MONEY)
     return organisation
 
