@@ -19,7 +19,8 @@ from crispy_forms_gds.layout import (
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from applicants.choices import District
 from applicants.uploads import ALLOWED_DESCRIPTION, max_upload_megabytes
@@ -828,13 +829,36 @@ class CriterionFields:
     legend: str
     score: forms.BoundField
     justification: forms.BoundField
-    current_score: str  # the chosen radio's value, "" when none
+    radios: str  # the score's radio buttons, ready to show
+
+
+def score_radios(field: forms.BoundField) -> str:
+    """
+    A score's radio buttons in GOV.UK markup, the chosen one checked. Built
+    here rather than in a template loop: a page's twenty-odd options took
+    longer to render that way than the rest of the form.
+    """
+    value = field.value()
+    chosen = "" if value is None else str(value)
+    options = []
+    for number, (option, label) in enumerate(field.field.choices, start=1):
+        checked = mark_safe(' checked="checked"') if option == chosen else ""
+        options.append((field.html_name, f"{field.auto_id}_{number}", option, checked, label))
+    return format_html_join(
+        "",
+        '<div class="govuk-radios__item">'
+        '<input type="radio" name="{0}" class="govuk-radios__input" id="{1}" value="{2}"{3}>'
+        '<label class="govuk-label govuk-radios__label" for="{1}">{4}</label></div>',
+        options,
+    )
 
 
 class ScoringForm(forms.Form):
     """
     One score and one justification per criterion of the round. A draft
     may leave anything blank; `submitting` makes every answer required.
+    `existing` holds what is saved, by criterion id: (score or None,
+    justification), the shape `scores()` gives back.
     Labels are escaped here because the page marks them safe, as the GOV.UK
     templates do.
 
@@ -851,7 +875,7 @@ class ScoringForm(forms.Form):
         self.legends = {}
         for criterion in self.criteria:
             score_name, note_name = f"score_{criterion.pk}", f"justification_{criterion.pk}"
-            current = existing.get(criterion.pk)
+            saved_score, saved_justification = existing.get(criterion.pk, (None, ""))
             low = round.scoring_scale_min
             high = min(round.scoring_scale_max, criterion.max_score)
             title = escape(criterion.title)
@@ -863,7 +887,7 @@ class ScoringForm(forms.Form):
                 empty_value=None,
                 widget=forms.RadioSelect,
                 help_text=escape(criterion.guidance),
-                initial=str(current.score) if current and current.score is not None else None,
+                initial=None if saved_score is None else str(saved_score),
                 error_messages={
                     "invalid_choice": f"Choose a score from {low} to {high} for {title}",
                 },
@@ -873,7 +897,7 @@ class ScoringForm(forms.Form):
                 required=False,
                 max_length=3000,
                 widget=forms.Textarea,
-                initial=current.justification if current else "",
+                initial=saved_justification,
                 error_messages={
                     "max_length": f"Your justification for {title} must be 3,000 characters "
                     "or fewer",
@@ -886,12 +910,11 @@ class ScoringForm(forms.Form):
         rows = []
         for criterion in self.criteria:
             score = self[f"score_{criterion.pk}"]
-            value = score.value()
             rows.append(CriterionFields(
                 legend=self.legends[criterion.pk],
                 score=score,
                 justification=self[f"justification_{criterion.pk}"],
-                current_score="" if value is None else str(value),
+                radios=score_radios(score),
             ))
         return rows
 

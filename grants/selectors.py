@@ -15,6 +15,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     Max,
     Min,
     OuterRef,
@@ -38,7 +39,7 @@ from accounts.models import AuditEvent, User
 from accounts.roles import Role, has_role
 from applicants.models import DocumentKind, Organisation
 from applicants.selectors import current_documents
-from rounds.models import Round
+from rounds.models import Criterion, Round
 
 from . import eligibility
 from .eligibility import Answers, History, OtherApplication, OverdueReturn, long_date, pounds
@@ -367,14 +368,20 @@ class Summary:
 
 def application_summary(application: Application) -> Summary:
     """Outcomes, budget lines and total, documents and attachments: four queries."""
-    budget_lines = list(application.budget_lines.all())
+    # BudgetLine's default ordering starts with its application, a join for nothing here.
+    budget_lines = list(application.budget_lines.order_by("order", "pk"))
     return Summary(
         outcomes=list(application.outcomes.select_related("parent").order_by("code")),
         budget_lines=budget_lines,
         # Added up from the lines already read (a few per application), as SUM would: none, None.
         budget_total=sum((line.amount for line in budget_lines), Decimal(0)) if budget_lines else None,
-        documents=list(current_documents(application.organisation)),
-        attachments=list(application.attachments.all()),
+        # The summary names each document and links to it; who uploaded it is not shown.
+        documents=list(
+            current_documents(application.organisation)
+            .select_related(None)
+            .only("kind", "original_name", "organisation_id")
+        ),
+        attachments=list(application.attachments.only("application_id", "kind", "original_name")),
     )
 
 
@@ -609,7 +616,41 @@ def assignments_for_assessor(user: User) -> QuerySet[Assignment]:
 
 
 def get_assignment_for_assessor(*, user: User, pk: int) -> Assignment:
-    return get_object_or_404(assignments_for_assessor(user), pk=pk)
+    """
+    One of the assessor's assignments, with its application, organisation
+    and round: what the declaration and scoring pages show. Not the
+    programme, which they do not show, nor the organisation's bank details,
+    which assessors never see (decrypting them is most of the cost of
+    reading an organisation).
+    """
+    return get_object_or_404(
+        Assignment.objects.filter(assessor=user)
+        .select_related("application__organisation", "application__round")
+        .defer(
+            "application__organisation__bank_sort_code", "application__organisation__bank_account_number"
+        ),
+        pk=pk,
+    )
+
+
+def criteria_with_saved_scores(assignment: Assignment) -> list[Criterion]:
+    """
+    The round's criteria in order, each with this assignment's saved score and
+    justification (`saved_id`, `saved_score`, `saved_justification`; None
+    when nothing is saved yet): one query, not one for the criteria and one
+    for the scores.
+    """
+    return list(
+        Criterion.objects.filter(round_id=assignment.application.round_id)
+        .alias(saved=FilteredRelation("scores", condition=Q(scores__assignment_id=assignment.pk)))
+        .annotate(
+            saved_id=F("saved__id"),
+            saved_score=F("saved__score"),
+            saved_justification=F("saved__justification"),
+        )
+        # Criterion's default ordering starts with its round, a join for nothing here.
+        .order_by("order", "pk")
+    )
 
 
 def assessors() -> QuerySet[User]:

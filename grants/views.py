@@ -1291,14 +1291,17 @@ class ScoreView(AssessorAssignmentMixin, FormView):
         return assignment
 
     def get_criteria(self):
+        """The round's criteria, each with this assessor's saved score and justification."""
         if not hasattr(self, "_criteria"):
-            self._criteria = list(self.get_assignment().application.round.criteria.all())
+            self._criteria = selectors.criteria_with_saved_scores(self.get_assignment())
         return self._criteria
 
-    def get_saved_scores(self):
-        if not hasattr(self, "_saved"):
-            self._saved = {s.criterion_id: s for s in self.get_assignment().scores.all()}
-        return self._saved
+    def get_saved_scores(self) -> dict[int, tuple[int | None, str]]:
+        return {
+            criterion.pk: (criterion.saved_score, criterion.saved_justification)
+            for criterion in self.get_criteria()
+            if criterion.saved_id is not None
+        }
 
     def get_form(self, form_class=None):
         assignment = self.get_assignment()
@@ -1319,7 +1322,7 @@ class ScoreView(AssessorAssignmentMixin, FormView):
                 "criterion": criterion,
                 "low": round.scoring_scale_min,
                 "high": min(round.scoring_scale_max, criterion.max_score),
-                "score": saved[criterion.pk].score if criterion.pk in saved else None,
+                "score": saved[criterion.pk][0] if criterion.pk in saved else None,
             }
             for criterion in self.get_criteria()
         ]
@@ -1360,7 +1363,7 @@ class ScoreView(AssessorAssignmentMixin, FormView):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                self._saved = {s.criterion_id: s for s in self.get_assignment().scores.all()}
+                del self._criteria  # Read again: the page shows what is saved now.
                 form.add_error(
                     None,
                     "We saved the scores that were valid. Correct the ones marked below, "

@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditEvent
@@ -141,7 +143,7 @@ def test_each_field_is_labelled_and_its_hint_and_errors_are_tied_to_it(
             '<span class="govuk-visually-hidden">Error:</span> Give a score for Plan</span>') in page
     assert f'<div id="div_id_score_{plan.pk}" class="govuk-form-group govuk-form-group--error">' in page
     assert (f'<input type="radio" name="score_{need.pk}" class="govuk-radios__input" '
-            f'id="id_score_{need.pk}_4" value="4" checked="checked"> <label class="govuk-label '
+            f'id="id_score_{need.pk}_4" value="4" checked="checked"><label class="govuk-label '
             f'govuk-radios__label" for="id_score_{need.pk}_4">4</label>') in page
     # The justification box keeps what was typed (escaped) and names its error.
     assert (f'<label for="id_justification_{need.pk}" class="govuk-label">Why did you give this '
@@ -210,3 +212,25 @@ def test_an_assessor_cannot_open_or_score_an_application_not_assigned_to_them(
 @pytest.mark.parametrize("role", [Role.GRANT_OFFICER, Role.APPROVER, Role.FINANCE, Role.APPLICANT])
 def test_other_roles_cannot_use_the_scoring_page(assignment, make_user, client_as, role):
     assert client_as(make_user(role)).get(url(assignment)).status_code == 403
+
+
+def test_the_pages_queries_do_not_grow_with_criteria_and_saved_scores(
+    assignment, criteria, client_as
+):
+    def queries_with_every_criterion_scored() -> int:
+        services.save_scores(
+            assignment=assignment, actor=assignment.assessor,
+            scores={c.pk: (1, f"Reason {c.pk}") for c in assignment.application.round.criteria.all()},
+        )
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url(assignment)).content.decode()
+        for criterion in assignment.application.round.criteria.all():
+            assert f"Reason {criterion.pk}" in page
+        return len(captured)
+
+    client = client_as(assignment.assessor)
+    client.get(url(assignment))  # the session's first page reads a little more
+    two = queries_with_every_criterion_scored()
+    for order in range(3, 9):
+        CriterionFactory(round=assignment.application.round, title=f"Extra {order}", order=order)
+    assert queries_with_every_criterion_scored() == two
