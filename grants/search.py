@@ -8,6 +8,7 @@ containing the text.
 """
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 import django_filters
@@ -30,7 +31,7 @@ from applicants.validators import (
 )
 from rounds.models import Outcome, Programme, Round, RoundStatus
 
-from .models import COMMITTED_AWARD_STATES, Application, ApplicationStatus
+from .models import COMMITTED_AWARD_STATES, Application, ApplicationStatus, AwardStatus
 
 # Longer text is cut: nobody's reference, name or postcode is longer.
 MAX_SEARCH_LENGTH = 100
@@ -407,11 +408,44 @@ ORGANISATION_COLUMNS = (
 
 
 def searchable_applications() -> QuerySet[Application]:
-    return (
-        Application.objects.exclude(status=ApplicationStatus.DRAFT)
-        .select_related("organisation", "round__programme", "award")
-        .only(*APPLICATION_COLUMNS)
+    # application_rows reads the page's columns.
+    return Application.objects.exclude(status=ApplicationStatus.DRAFT)
+
+
+def application_rows(
+    page: QuerySet[Application], *, awards: bool, link: Callable[[int], str] | None
+) -> list[dict]:
+    """
+    The results table's rows for a page of applications (or awards), each a
+    dictionary of what its cells show, `url` the application's page if
+    `link` is given. Each value the template writes is then one dictionary
+    lookup, not a walk through three related objects, and no model
+    instances are made: the 25 rows' cells were half the page's time at
+    50,000 applications (issue 9).
+    """
+    statuses = dict(AwardStatus.choices if awards else ApplicationStatus.choices)
+    districts = dict(District.choices)
+    status, date, amount = (
+        ("award__status", "award__award_date", "award__amount")
+        if awards
+        else ("status", "submitted_at", "amount_requested")
     )
+    rows = []
+    for row in page.values("pk", *APPLICATION_COLUMNS):
+        district = row["organisation__district"]
+        rows.append({
+            "url": link(row["pk"]) if link else "",
+            "reference": row["reference"],
+            "title": row["title"],
+            "organisation": row["organisation__name"],
+            "postcode": row["organisation__postcode"],
+            "district": districts.get(district, district),
+            "round": f"{row['round__programme__name']}: {row['round__name']}",
+            "status": statuses.get(row[status], row[status]),
+            "date": row[date],
+            "amount": row[amount],
+        })
+    return rows
 
 
 def searchable_awards() -> QuerySet[Application]:

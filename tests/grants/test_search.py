@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import lxml.html
 import pytest
@@ -130,6 +131,31 @@ def test_the_filter_lists_name_every_programme_and_each_published_round_and_outc
         Outcome.objects.filter(parent__isnull=False).order_by("code").values_list("code", flat=True)
     )
     assert [selected for *_, selected in outcomes].count(True) == 1
+
+
+def test_each_result_shows_its_application_and_only_officers_get_a_link_to_it(
+    client_as, officer, make_user, shed
+):
+    def row(user):
+        tree = lxml.html.fromstring(client_as(user).get(URL, {"q": "SCG-2026-00043"}).content)
+        [row] = tree.xpath('//table[@id="results"]/tbody/tr')
+        return row
+
+    opened = row(officer)
+    [link] = opened.xpath("./th/a")
+    assert link.get("href") == reverse("grants:officer_application", args=[shed.pk])
+    assert link.text == "SCG-2026-00043"
+    cells = [" ".join(" ".join(cell.itertext()).split()) for cell in opened.xpath("./td")]
+    assert cells == [
+        "Hinckley Men's Shed LE10 1AA, Hinckley and Bosworth",
+        f"{shed.round.programme.name}: {shed.round.name}",
+        "Being assessed",
+        shed.submitted_at.astimezone(ZoneInfo("Europe/London")).strftime("%-d %b %Y"),
+        "£900.00",
+    ]
+    seen_by_finance = row(make_user(Role.FINANCE))
+    assert not seen_by_finance.xpath(".//a")
+    assert seen_by_finance.xpath("./th")[0].text == "SCG-2026-00043"
 
 
 def test_results_can_be_sorted(client_as, officer, larder, shed):
