@@ -2160,6 +2160,16 @@ class SearchView(ReportsAccessMixin, TemplateView):
             within = search.Within.APPLICATIONS
         results = search.search(within, self.request.GET)
         page = search.CappedPaginator(results.qs, self.paginate_by).get_page(self.request.GET.get("page"))
+        if within == search.Within.ORGANISATIONS:
+            rows = list(page.object_list)
+        else:
+            # The application page is the officers'; others see the reference only.
+            officer = has_role(self.request.user, *OfficerRequiredMixin.allowed_roles)
+            rows = search.application_rows(
+                page.object_list,
+                awards=within == search.Within.AWARDS,
+                link=pk_link("grants:officer_application") if officer else None,
+            )
         # Links to other pages keep the search and filters, not the page number.
         kept = self.request.GET.copy()
         kept.pop("page", None)
@@ -2170,10 +2180,7 @@ class SearchView(ReportsAccessMixin, TemplateView):
             filterset=results,
             form=results.form,
             page=page,
+            rows=rows,
             query=kept.urlencode(),
-            # The application page is the officers'; others see the reference only.
-            can_open_applications=has_role(
-                self.request.user, *OfficerRequiredMixin.allowed_roles
-            ),
             **kwargs,
         )

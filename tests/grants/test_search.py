@@ -1,7 +1,9 @@
 """Staff search across applications, awards and organisations."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import lxml.html
 import pytest
@@ -12,6 +14,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from applicants.choices import LegalStructure
 from grants.models import ApplicationStatus, AwardStatus
+from rounds.models import Outcome, RoundStatus
 from tests.applicants.factories import OrganisationFactory
 from tests.grants.factories import ApplicationFactory, AwardFactory
 from tests.grants.report_helpers import STAFF_ROLES, body_rows
@@ -88,6 +91,71 @@ def test_filters_by_programme_round_status_district_and_outcome(client_as, offic
     outcome = shed.outcomes.get()
     assert references(client, outcome=outcome.pk) == ["SCG-2026-00043"]
     assert references(client, status="in_assessment", district="E07000130") == []
+
+
+def test_the_filter_lists_name_every_programme_and_each_published_round_and_outcome(
+    client_as, officer, larder
+):
+    programme = ProgrammeFactory(name="Arts Fund")
+    older = RoundFactory(programme=programme, name="Spring", closed=True)
+    newer = RoundFactory(programme=programme, name="Autumn",
+                         opens_at=older.opens_at + timedelta(days=180))
+    RoundFactory(programme=programme, name="Not yet published", status=RoundStatus.DRAFT)
+    ProgrammeFactory(name="Zoo Fund")
+    chosen = Outcome.objects.get(code="8.2")
+
+    response = client_as(officer).get(URL, {"round": newer.pk, "outcome": chosen.pk})
+
+    tree = lxml.html.fromstring(response.content)
+
+    def options(name):
+        [select] = tree.xpath(f'//select[@name="{name}"]')
+        return [(option.get("value"), option.text, option.get("selected") is not None)
+                for option in select.xpath("./option")]
+
+    programmes = options("programme")
+    assert programmes[0] == ("", "All programmes", True)
+    assert [label for _, label, _ in programmes[1:]] == sorted(
+        ["Arts Fund", larder.round.programme.name, "Zoo Fund"]
+    )
+    # Each programme's rounds newest first; drafts are nobody's to search yet.
+    assert options("round")[:3] == [
+        ("", "All rounds", False),
+        (str(newer.pk), "Arts Fund: Autumn", True),
+        (str(older.pk), "Arts Fund: Spring", False),
+    ]
+    assert "Arts Fund: Not yet published" not in [label for _, label, _ in options("round")]
+    outcomes = options("outcome")
+    assert (str(chosen.pk), f"8.2 {chosen.title}", True) in outcomes
+    assert [label.split()[0] for _, label, _ in outcomes[1:]] == list(
+        Outcome.objects.filter(parent__isnull=False).order_by("code").values_list("code", flat=True)
+    )
+    assert [selected for *_, selected in outcomes].count(True) == 1
+
+
+def test_each_result_shows_its_application_and_only_officers_get_a_link_to_it(
+    client_as, officer, make_user, shed
+):
+    def row(user):
+        tree = lxml.html.fromstring(client_as(user).get(URL, {"q": "SCG-2026-00043"}).content)
+        [row] = tree.xpath('//table[@id="results"]/tbody/tr')
+        return row
+
+    opened = row(officer)
+    [link] = opened.xpath("./th/a")
+    assert link.get("href") == reverse("grants:officer_application", args=[shed.pk])
+    assert link.text == "SCG-2026-00043"
+    cells = [" ".join(" ".join(cell.itertext()).split()) for cell in opened.xpath("./td")]
+    assert cells == [
+        "Hinckley Men's Shed LE10 1AA, Hinckley and Bosworth",
+        f"{shed.round.programme.name}: {shed.round.name}",
+        "Being assessed",
+        shed.submitted_at.astimezone(ZoneInfo("Europe/London")).strftime("%-d %b %Y"),
+        "£900.00",
+    ]
+    seen_by_finance = row(make_user(Role.FINANCE))
+    assert not seen_by_finance.xpath(".//a")
+    assert seen_by_finance.xpath("./th")[0].text == "SCG-2026-00043"
 
 
 def test_results_can_be_sorted(client_as, officer, larder, shed):
