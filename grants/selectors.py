@@ -38,7 +38,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, User
 from accounts.roles import Role, has_role
 from applicants.models import DocumentKind, Organisation
-from applicants.selectors import current_documents
+from applicants.selectors import current_document_names, current_documents
 from rounds.models import Criterion, Round
 
 from . import eligibility
@@ -375,13 +375,12 @@ def application_summary(application: Application) -> Summary:
         budget_lines=budget_lines,
         # Added up from the lines already read (a few per application), as SUM would: none, None.
         budget_total=sum((line.amount for line in budget_lines), Decimal(0)) if budget_lines else None,
-        # The summary names each document and links to it; who uploaded it is not shown.
-        documents=list(
-            current_documents(application.organisation)
-            .select_related(None)
-            .only("kind", "original_name", "organisation_id")
+        documents=current_document_names(application.organisation),
+        # Attachment's default ordering starts with its application, a join for nothing here.
+        attachments=list(
+            application.attachments.only("application_id", "kind", "original_name")
+            .order_by("uploaded_at", "pk")
         ),
-        attachments=list(application.attachments.only("application_id", "kind", "original_name")),
     )
 
 

@@ -13,7 +13,7 @@ from accounts.models import AuditEvent
 from accounts.roles import Role
 from applicants.choices import MembershipRole
 from applicants.models import DocumentKind, OrganisationDocument
-from applicants.selectors import current_documents
+from applicants.selectors import current_document_names, current_documents
 from applicants.services import upload_organisation_document
 from tests.applicants.factories import PDF_BYTES, PNG_BYTES, OrganisationDocumentFactory, OrganisationFactory
 
@@ -128,6 +128,10 @@ def test_the_newest_upload_of_each_kind_is_current_and_earlier_ones_are_kept(
         (DocumentKind.GOVERNING_DOCUMENT, "constitution-2024.pdf"),
         (DocumentKind.ACCOUNTS, "accounts.png"),
     ]
+    # The application summary's lighter read picks the same documents.
+    with django_assert_num_queries(1):
+        names = current_document_names(organisation)
+    assert [(d.kind, d.original_name) for d in names] == [(d.kind, d.original_name) for d in current]
     page = client.get(reverse("applicants:documents", args=[organisation.pk])).content.decode()
     html = page[page.index("<h1") :]  # after the banners saying what was uploaded
     assert html.index("constitution-2024.pdf") < html.index("constitution-2019.pdf")
