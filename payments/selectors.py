@@ -905,18 +905,22 @@ def received_on_repayment(repayment_id: int) -> Decimal:
 
 
 def payment_runs_with_totals() -> QuerySet[PaymentRun]:
-    """Runs, newest first, each with its number of payments and their total."""
+    """
+    Runs, newest first, each with its number of payments and their total.
+    Each figure is a correlated subquery rather than a join and GROUP BY:
+    PostgreSQL evaluates such subqueries after ORDER BY and LIMIT, so a
+    page of the run list adds up only the runs it shows, where grouping
+    sorted every payment of every run first (issue 9).
+    """
+    payments = Payment.objects.all()
+    failed = Payment.objects.filter(status=PaymentStatus.FAILED)
     return (
         PaymentRun.objects.select_related("created_by", "approved_by")
         .annotate(
-            payment_count=Count("payments"),
-            total=Coalesce(Sum("payments__amount"), ZERO, output_field=MONEY),
-            failed_count=Count("payments", filter=Q(payments__status=PaymentStatus.FAILED)),
-            failed_total=Coalesce(
-                Sum("payments__amount", filter=Q(payments__status=PaymentStatus.FAILED)),
-                ZERO,
-                output_field=MONEY,
-            ),
+            payment_count=_count_by(payments, "run"),
+            total=_sum_by(payments, "run"),
+            failed_count=_count_by(failed, "run"),
+            failed_total=_sum_by(failed, "run"),
         )
         .order_by("-created_at", "-pk")
     )
