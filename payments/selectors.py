@@ -55,6 +55,7 @@ from rounds.models import Programme, Round, RoundStatus
 from .financial_years import financial_year_bounds, financial_year_expression, financial_year_label
 from .models import (
     AwardVariation,
+    Instalment,
     InstalmentCondition,
     Payment,
     PaymentRule,
@@ -104,11 +105,13 @@ def _bank_details_checked() -> Q:
     )
 
 
-def _due_scheduled_payments(today: date) -> QuerySet[Payment]:
+def _scheduled_payments_on_paid_awards() -> QuerySet[Payment]:
+    """
+    Scheduled payments on awards being paid, each with whether its
+    condition is met and its organisation's bank details checked.
+    """
     return Payment.objects.filter(
         status=PaymentStatus.SCHEDULED,
-        instalment__due_date__lte=today,
-        instalment__cancelled_at__isnull=True,
         instalment__award__status__in=PAYABLE_AWARD_STATES,
     ).annotate(has_accepted_return=_has_accepted_return()).annotate(
         condition_met=ExpressionWrapper(_condition_met(), output_field=BooleanField()),
@@ -116,14 +119,36 @@ def _due_scheduled_payments(today: date) -> QuerySet[Payment]:
     )
 
 
+def _due_scheduled_payments(today: date) -> QuerySet[Payment]:
+    return _scheduled_payments_on_paid_awards().filter(
+        instalment__due_date__lte=today, instalment__cancelled_at__isnull=True
+    )
+
+
 def payable_payments(*, today: date | None = None) -> QuerySet[Payment]:
     """
     Scheduled payments that are due, on accepted awards, with any monitoring
     condition met and the organisation's bank details checked by finance.
+
+    Whether the instalment is due and not cancelled is asked of each
+    payment's own instalment by primary key, in a scalar subquery ("the
+    payment's instalment is the due one with its id") that PostgreSQL runs
+    once per scheduled payment and cannot turn into a join. Asked through
+    the join, the planner took every scheduled payment for due and read all
+    instalments and accepted monitoring returns into hash tables; told that
+    few remain, it looks up each one's award, return and organisation by
+    index (issue 9). Scheduled payments are few, instalments many.
+    (blocked_payments keeps the join: its filter looks so selective to the
+    planner that it would join every instalment first to avoid the
+    subquery.)
     """
     today = today or timezone.localdate()
+    due_instalment = Instalment.objects.filter(
+        pk=OuterRef("instalment_id"), due_date__lte=today, cancelled_at__isnull=True
+    ).order_by()
     return (
-        _due_scheduled_payments(today)
+        _scheduled_payments_on_paid_awards()
+        .filter(instalment=Subquery(due_instalment.values("pk")))
         .filter(condition_met=True, bank_checked=True)
         .select_related("instalment__award__application__organisation")
         .order_by("pk")
