@@ -106,22 +106,26 @@ def _bank_details_checked() -> Q:
 
 
 def _scheduled_payments_on_paid_awards() -> QuerySet[Payment]:
-    """
-    Scheduled payments on awards being paid, each with whether its
-    condition is met and its organisation's bank details checked.
-    """
+    """Scheduled payments on awards being paid (and the `has_accepted_return` alias)."""
     return Payment.objects.filter(
         status=PaymentStatus.SCHEDULED,
         instalment__award__status__in=PAYABLE_AWARD_STATES,
-    ).annotate(has_accepted_return=_has_accepted_return()).annotate(
-        condition_met=ExpressionWrapper(_condition_met(), output_field=BooleanField()),
-        bank_checked=ExpressionWrapper(_bank_details_checked(), output_field=BooleanField()),
-    )
+    ).alias(has_accepted_return=_has_accepted_return())
+
+
+def _checks() -> dict[str, ExpressionWrapper]:
+    """Whether the payment's condition is met and its organisation's bank details checked."""
+    return {
+        "condition_met": ExpressionWrapper(_condition_met(), output_field=BooleanField()),
+        "bank_checked": ExpressionWrapper(_bank_details_checked(), output_field=BooleanField()),
+    }
 
 
 def _due_scheduled_payments(today: date) -> QuerySet[Payment]:
-    return _scheduled_payments_on_paid_awards().filter(
-        instalment__due_date__lte=today, instalment__cancelled_at__isnull=True
+    return (
+        _scheduled_payments_on_paid_awards()
+        .filter(instalment__due_date__lte=today, instalment__cancelled_at__isnull=True)
+        .annotate(**_checks())
     )
 
 
@@ -149,6 +153,9 @@ def payable_payments(*, today: date | None = None) -> QuerySet[Payment]:
     return (
         _scheduled_payments_on_paid_awards()
         .filter(instalment=Subquery(due_instalment.values("pk")))
+        # Filtered on, not selected: each copy of the accepted-return
+        # subquery in the SELECT list is planned again.
+        .alias(**_checks())
         .filter(condition_met=True, bank_checked=True)
         .select_related("instalment__award__application__organisation")
         .order_by("pk")
