@@ -945,22 +945,22 @@ def payment_runs_with_totals() -> QuerySet[PaymentRun]:
     sorted every payment of every run first (issue 9).
     """
     payments = Payment.objects.all()
-    failed = Payment.objects.filter(status=PaymentStatus.FAILED)
     return (
         PaymentRun.objects.select_related("created_by", "approved_by")
-        .annotate(
-            payment_count=_count_by(payments, "run"),
-            total=_sum_by(payments, "run"),
-            failed_count=_count_by(failed, "run"),
-            failed_total=_sum_by(failed, "run"),
-        )
+        .annotate(payment_count=_count_by(payments, "run"), total=_sum_by(payments, "run"))
         .order_by("-created_at", "-pk")
     )
 
 
 def payment_run_with_totals(*, pk: int) -> PaymentRun:
-    """One run with its totals; raises PaymentRun.DoesNotExist."""
-    return payment_runs_with_totals().get(pk=pk)
+    """
+    One run with its totals, and the number and total of its failed
+    payments; raises PaymentRun.DoesNotExist.
+    """
+    failed = Payment.objects.filter(status=PaymentStatus.FAILED)
+    return payment_runs_with_totals().annotate(
+        failed_count=_count_by(failed, "run"), failed_total=_sum_by(failed, "run")
+    ).get(pk=pk)
 
 
 def payments_in_run(run: PaymentRun) -> QuerySet[Payment]:
