@@ -860,17 +860,46 @@ def award_ledger_rows(filters: AwardFilter = EVERY_AWARD) -> QuerySet:
 
 
 def finance_awards(*, search: str = "") -> QuerySet[Award]:
-    """Committed awards with their money, newest first, optionally matching a reference or name."""
-    awards = committed_awards().select_related(
-        "application__organisation", "application__round__programme"
-    )
+    """Committed awards, newest first, optionally matching a reference or name."""
+    awards = committed_awards()
     search = search.strip()
     if search:
         awards = awards.filter(
             Q(application__reference__icontains=search)
             | Q(application__organisation__name__icontains=search)
         )
-    return with_award_money(awards).order_by("-award_date", "-pk")
+    return awards.order_by("-award_date", "-pk")
+
+
+def award_list_rows(awards: QuerySet[Award]) -> list[dict]:
+    """
+    A page of `finance_awards` (a slice) with their money: one dictionary of
+    the columns the award list shows per award, rather than the five model
+    instances (award to programme) select_related would build for each,
+    decrypting organisations' bank details for nothing. The money is
+    summed for the page's awards only, also on later pages, where a
+    correlated subquery in the paginated query ran for every award before
+    the offset (issue 9).
+    """
+    rows = list(
+        with_award_money(Award.objects.filter(pk__in=awards.values("pk")))
+        .order_by("-award_date", "-pk")
+        .values(
+            "pk",
+            "award_date",
+            "amount",
+            "status",
+            "paid",
+            "repaid",
+            "net_awarded",
+            reference=F("application__reference"),
+            organisation_name=F("application__organisation__name"),
+            programme_name=F("application__round__programme__name"),
+        )
+    )
+    for row in rows:
+        row["status_label"] = AwardStatus(row["status"]).label
+    return rows
 
 
 def finance_award(*, pk: int) -> Award:
