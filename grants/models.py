@@ -466,7 +466,7 @@ class Award(FSMModelMixin, models.Model):
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="award")
     amount = models.DecimalField(**money)
     conditions = models.TextField(blank=True)
-    award_date = models.DateField(db_index=True)
+    award_date = models.DateField()
     offered_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
@@ -486,6 +486,13 @@ class Award(FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ["-award_date", "-pk"]
+        indexes = [
+            # Serves the ordering, newest first, whole: on award_date alone
+            # PostgreSQL read and joined every award of the latest date
+            # (over a thousand) to sort them by pk before showing fifty
+            # (issue 9). Also serves filters on award_date.
+            models.Index(fields=["award_date", "id"], name="award_newest_first"),
+        ]
 
     def __str__(self) -> str:
         return f"Award {self.application.reference}"

@@ -55,6 +55,7 @@ from rounds.models import Programme, Round, RoundStatus
 from .financial_years import financial_year_bounds, financial_year_expression, financial_year_label
 from .models import (
     AwardVariation,
+    Instalment,
     InstalmentCondition,
     Payment,
     PaymentRule,
@@ -104,15 +105,27 @@ def _bank_details_checked() -> Q:
     )
 
 
-def _due_scheduled_payments(today: date) -> QuerySet[Payment]:
+def _scheduled_payments_on_paid_awards() -> QuerySet[Payment]:
+    """Scheduled payments on awards being paid (and the `has_accepted_return` alias)."""
     return Payment.objects.filter(
         status=PaymentStatus.SCHEDULED,
-        instalment__due_date__lte=today,
-        instalment__cancelled_at__isnull=True,
         instalment__award__status__in=PAYABLE_AWARD_STATES,
-    ).annotate(has_accepted_return=_has_accepted_return()).annotate(
-        condition_met=ExpressionWrapper(_condition_met(), output_field=BooleanField()),
-        bank_checked=ExpressionWrapper(_bank_details_checked(), output_field=BooleanField()),
+    ).alias(has_accepted_return=_has_accepted_return())
+
+
+def _checks() -> dict[str, ExpressionWrapper]:
+    """Whether the payment's condition is met and its organisation's bank details checked."""
+    return {
+        "condition_met": ExpressionWrapper(_condition_met(), output_field=BooleanField()),
+        "bank_checked": ExpressionWrapper(_bank_details_checked(), output_field=BooleanField()),
+    }
+
+
+def _due_scheduled_payments(today: date) -> QuerySet[Payment]:
+    return (
+        _scheduled_payments_on_paid_awards()
+        .filter(instalment__due_date__lte=today, instalment__cancelled_at__isnull=True)
+        .annotate(**_checks())
     )
 
 
@@ -120,10 +133,29 @@ def payable_payments(*, today: date | None = None) -> QuerySet[Payment]:
     """
     Scheduled payments that are due, on accepted awards, with any monitoring
     condition met and the organisation's bank details checked by finance.
+
+    Whether the instalment is due and not cancelled is asked of each
+    payment's own instalment by primary key, in a scalar subquery ("the
+    payment's instalment is the due one with its id") that PostgreSQL runs
+    once per scheduled payment and cannot turn into a join. Asked through
+    the join, the planner took every scheduled payment for due and read all
+    instalments and accepted monitoring returns into hash tables; told that
+    few remain, it looks up each one's award, return and organisation by
+    index (issue 9). Scheduled payments are few, instalments many.
+    (blocked_payments keeps the join: its filter looks so selective to the
+    planner that it would join every instalment first to avoid the
+    subquery.)
     """
     today = today or timezone.localdate()
+    due_instalment = Instalment.objects.filter(
+        pk=OuterRef("instalment_id"), due_date__lte=today, cancelled_at__isnull=True
+    ).order_by()
     return (
-        _due_scheduled_payments(today)
+        _scheduled_payments_on_paid_awards()
+        .filter(instalment=Subquery(due_instalment.values("pk")))
+        # Filtered on, not selected: each copy of the accepted-return
+        # subquery in the SELECT list is planned again.
+        .alias(**_checks())
         .filter(condition_met=True, bank_checked=True)
         .select_related("instalment__award__application__organisation")
         .order_by("pk")
@@ -828,17 +860,46 @@ def award_ledger_rows(filters: AwardFilter = EVERY_AWARD) -> QuerySet:
 
 
 def finance_awards(*, search: str = "") -> QuerySet[Award]:
-    """Committed awards with their money, newest first, optionally matching a reference or name."""
-    awards = committed_awards().select_related(
-        "application__organisation", "application__round__programme"
-    )
+    """Committed awards, newest first, optionally matching a reference or name."""
+    awards = committed_awards()
     search = search.strip()
     if search:
         awards = awards.filter(
             Q(application__reference__icontains=search)
             | Q(application__organisation__name__icontains=search)
         )
-    return with_award_money(awards).order_by("-award_date", "-pk")
+    return awards.order_by("-award_date", "-pk")
+
+
+def award_list_rows(awards: QuerySet[Award]) -> list[dict]:
+    """
+    A page of `finance_awards` (a slice) with their money: one dictionary of
+    the columns the award list shows per award, rather than the five model
+    instances (award to programme) select_related would build for each,
+    decrypting organisations' bank details for nothing. The money is
+    summed for the page's awards only, also on later pages, where a
+    correlated subquery in the paginated query ran for every award before
+    the offset (issue 9).
+    """
+    rows = list(
+        with_award_money(Award.objects.filter(pk__in=awards.values("pk")))
+        .order_by("-award_date", "-pk")
+        .values(
+            "pk",
+            "award_date",
+            "amount",
+            "status",
+            "paid",
+            "repaid",
+            "net_awarded",
+            reference=F("application__reference"),
+            organisation_name=F("application__organisation__name"),
+            programme_name=F("application__round__programme__name"),
+        )
+    )
+    for row in rows:
+        row["status_label"] = AwardStatus(row["status"]).label
+    return rows
 
 
 def finance_award(*, pk: int) -> Award:
@@ -905,26 +966,30 @@ def received_on_repayment(repayment_id: int) -> Decimal:
 
 
 def payment_runs_with_totals() -> QuerySet[PaymentRun]:
-    """Runs, newest first, each with its number of payments and their total."""
+    """
+    Runs, newest first, each with its number of payments and their total.
+    Each figure is a correlated subquery rather than a join and GROUP BY:
+    PostgreSQL evaluates such subqueries after ORDER BY and LIMIT, so a
+    page of the run list adds up only the runs it shows, where grouping
+    sorted every payment of every run first (issue 9).
+    """
+    payments = Payment.objects.all()
     return (
         PaymentRun.objects.select_related("created_by", "approved_by")
-        .annotate(
-            payment_count=Count("payments"),
-            total=Coalesce(Sum("payments__amount"), ZERO, output_field=MONEY),
-            failed_count=Count("payments", filter=Q(payments__status=PaymentStatus.FAILED)),
-            failed_total=Coalesce(
-                Sum("payments__amount", filter=Q(payments__status=PaymentStatus.FAILED)),
-                ZERO,
-                output_field=MONEY,
-            ),
-        )
+        .annotate(payment_count=_count_by(payments, "run"), total=_sum_by(payments, "run"))
         .order_by("-created_at", "-pk")
     )
 
 
 def payment_run_with_totals(*, pk: int) -> PaymentRun:
-    """One run with its totals; raises PaymentRun.DoesNotExist."""
-    return payment_runs_with_totals().get(pk=pk)
+    """
+    One run with its totals, and the number and total of its failed
+    payments; raises PaymentRun.DoesNotExist.
+    """
+    failed = Payment.objects.filter(status=PaymentStatus.FAILED)
+    return payment_runs_with_totals().annotate(
+        failed_count=_count_by(failed, "run"), failed_total=_sum_by(failed, "run")
+    ).get(pk=pk)
 
 
 def payments_in_run(run: PaymentRun) -> QuerySet[Payment]:

@@ -406,7 +406,8 @@ class AwardListView(FinanceRequiredMixin, View):
             request.GET.get("page")
         )
         return TemplateResponse(request, "payments/award_list.html", {
-            "form": form, "search": search, "page": page, "awards": page.object_list,
+            "form": form, "search": search, "page": page,
+            "awards": selectors.award_list_rows(page.object_list),
         })
 
 

@@ -291,6 +291,26 @@ def test_run_list_shows_totals_and_people(client_as, finance_user, second_financ
     assert "Finance One" in html and "Finance Two" in html
 
 
+def test_each_run_in_the_list_shows_its_own_payments_on_every_page(client_as, finance_user):
+    amounts = {}
+    for index in range(51):
+        payable(f"{index + 1}.00")
+        if index % 2 == 0:
+            payable("0.50")
+        amounts[services.create_payment_run(actor=finance_user).pk] = (
+            (2, Decimal(index + 1) + Decimal("0.50")) if index % 2 == 0 else (1, Decimal(index + 1))
+        )
+    empty = PaymentRunFactory(created_by=finance_user)
+    amounts[empty.pk] = (0, Decimal("0.00"))
+
+    listed = {}
+    for page in (1, 2):
+        response = client_as(finance_user).get(reverse("payments:run_list"), {"page": page})
+        listed |= {run.pk: (run.payment_count, run.total) for run in response.context["runs"]}
+
+    assert listed == amounts
+
+
 def test_run_pages_query_count_does_not_grow_with_rows(
     client_as, finance_user, second_finance_user, django_assert_max_num_queries
 ):

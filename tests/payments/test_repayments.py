@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.roles import Role
+from grants.models import Award, AwardStatus
 from payments import selectors, services
 from payments.models import Repayment, RepaymentReceipt
 from tests.applicants.factories import MembershipFactory
@@ -261,3 +262,28 @@ def test_award_search_finds_by_reference_or_name(client_as, finance_user, paid_a
     assert "SCG-2026-00031" in html
     html = client.get(reverse("payments:award_list"), {"q": "<script>"}).content.decode()
     assert "No award matches “&lt;script&gt;”." in html
+
+
+def test_every_page_of_the_award_list_shows_each_awards_own_money(client_as, finance_user,
+                                                                   make_award):
+    first_day = timezone.localdate() - timedelta(days=100)
+    expected = {}
+    for index in range(53):
+        # Two awards a day, so the order also depends on the tie-break by pk.
+        award = make_award("1000.00", paid=f"{index + 1}.00",
+                           award_date=first_day + timedelta(days=index // 2))
+        expected[award.pk] = (award.application.reference, Decimal(f"{index + 1}.00"))
+    declined = make_award("50.00", status=AwardStatus.DECLINED)
+    client = client_as(finance_user)
+
+    shown = []
+    for page in (1, 2):
+        response = client.get(reverse("payments:award_list"), {"page": page})
+        shown += [(row["pk"], (row["reference"], row["paid"])) for row in response.context["awards"]]
+
+    assert [pk for pk, _ in shown] == sorted(
+        expected, key=lambda pk: (Award.objects.get(pk=pk).award_date, pk), reverse=True
+    )
+    assert dict(shown) == expected
+    assert declined.pk not in dict(shown)
+    assert response.context["awards"][-1]["status_label"] == "Active"
