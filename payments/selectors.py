@@ -87,10 +87,18 @@ def _condition_met() -> Q:
     The instalment's condition is met: paid on acceptance, or its monitoring
     return (the award's first accepted return, while none is linked) has
     been accepted. Needs the `has_accepted_return` annotation.
+
+    Never NULL: with no return linked, the linked return's status is NULL,
+    so that term asks first whether there is one. Otherwise the whole
+    condition came out NULL, neither met nor unmet, and the payment was in
+    neither the payable list nor the blocked one.
     """
     return (
         Q(instalment__condition=InstalmentCondition.ON_ACCEPTANCE)
-        | Q(instalment__after_return__status=MonitoringStatus.ACCEPTED)
+        | Q(
+            instalment__after_return__isnull=False,
+            instalment__after_return__status=MonitoringStatus.ACCEPTED,
+        )
         | Q(instalment__after_return__isnull=True, has_accepted_return=True)
     )
 

@@ -117,8 +117,13 @@ def test_without_a_linked_return_any_accepted_return_of_the_award_meets_the_cond
     other = MonitoringReturnFactory(award=AwardFactory(accepted=True))
     accept(other)
     assert rest_payment not in selectors.payable_payments()
+    # Not payable, so finance is told why rather than the payment vanishing from both lists.
+    [blocked] = selectors.blocked_payments()
+    assert blocked == rest_payment
+    assert blocked.blocked_reason == "Waits for a monitoring return to be accepted"
     accept(MonitoringReturnFactory(award=award))
     assert rest_payment in selectors.payable_payments()
+    assert list(selectors.blocked_payments()) == []
 
 
 @pytest.mark.parametrize("role", [Role.GRANT_OFFICER, Role.FINANCE, Role.ADMINISTRATOR])
