@@ -25,7 +25,7 @@ import warnings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from config.settings.local import *  # noqa: F403
-from config.settings.local import STORAGES, env
+from config.settings.local import STORAGES, database, env
 
 DEBUG = False
 ROOT_URLCONF = "bench.urls"
@@ -35,10 +35,10 @@ ACCOUNT_RATE_LIMITS = False
 BENCH_DATABASE_URL = env(
     "BENCH_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/shire_grants_bench"
 )
-DATABASES = {"default": env.db_url_config(BENCH_DATABASE_URL)}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # docs/operations.md: 60 seconds is sensible behind gunicorn.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("BENCH_CONN_MAX_AGE", default=60)
+DATABASES = {
+    "default": database(BENCH_DATABASE_URL, conn_max_age=env.int("BENCH_CONN_MAX_AGE", default=60))
+}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 

@@ -111,3 +111,12 @@ def test_a_notification_is_sent_once_by_a_real_worker_on_redis(real_broker, make
     assert notification.status == NotificationStatus.SENT
     assert [m.subject for m in mail.outbox].count(notification.subject) == 1
     assert Notification.objects.filter(idempotency_key="broker-test:1").count() == 1
+
+
+@pytest.mark.django_db
+def test_postgresql_runs_page_queries_without_jit_compilation():
+    # config.settings.base.database: JIT added 100-300 ms to millisecond queries.
+    require(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
