@@ -44,7 +44,6 @@ from payments.selectors import (
     totals_by_outcome,
 )
 from rounds.models import Round, RoundStatus
-from rounds.selectors import open_rounds
 
 from .models import (
     SENT_MONITORING_STATES,
@@ -473,10 +472,11 @@ class WaitingItem:
     url_name: str = ""
 
 
-def work_waiting_for(user) -> list[WaitingItem]:
+def work_waiting_for(user, *, returns_to_review: int) -> list[WaitingItem]:
     """
     What the person's roles ask them to do next, one count per kind of
     work: a handful of count queries, whatever the numbers.
+    `returns_to_review` is monitoring_counts' figure, already on the page.
     """
     items = []
     if has_role(user, Role.GRANT_OFFICER, Role.ADMINISTRATOR):
@@ -497,10 +497,7 @@ def work_waiting_for(user) -> list[WaitingItem]:
         items += [
             WaitingItem("Applications to screen", counts["to_screen"]),
             WaitingItem("Scored applications to recommend", counts["to_recommend"]),
-            WaitingItem(
-                "Monitoring returns to review",
-                MonitoringReturn.objects.filter(status=MonitoringStatus.SUBMITTED).count(),
-            ),
+            WaitingItem("Monitoring returns to review", returns_to_review),
         ]
     if has_role(user, Role.ASSESSOR):
         items.append(WaitingItem(
@@ -563,15 +560,18 @@ def officer_dashboard(user, *, now=None) -> dict:
         round.committed = committed.get(round.pk, ZERO_AMOUNT)
         round.remaining = max(round.budget - round.committed, ZERO_AMOUNT)
         round.over_budget = max(round.committed - round.budget, ZERO_AMOUNT)
+    monitoring = monitoring_counts(today)
     return {
         "rounds": rounds,
         "status_columns": [status.label for status in STATUS_COLUMNS],
+        # Picked from the rounds already read (open ones are published) rather than read again.
         "open_rounds": [
             OpenRound(round, (timezone.localdate(round.closes_at) - today).days)
-            for round in open_rounds(now)
+            for round in sorted(rounds, key=lambda round: round.closes_at)
+            if round.is_open(now)
         ],
         "scoring": scoring_progress(),
-        "monitoring": monitoring_counts(today),
+        "monitoring": monitoring,
         "due_soon_days": DUE_SOON_DAYS,
-        "waiting": work_waiting_for(user),
+        "waiting": work_waiting_for(user, returns_to_review=monitoring["to_review"]),
     }
