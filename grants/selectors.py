@@ -39,6 +39,7 @@ from accounts.models import AuditEvent, User
 from accounts.roles import Role, has_role
 from applicants.models import DocumentKind, Organisation
 from applicants.selectors import current_document_names, current_documents
+from config.subqueries import count_per_row
 from rounds.models import Criterion, Round
 
 from . import eligibility
@@ -690,6 +691,11 @@ def _submitted_assignments():
     ).values("application")
 
 
+def _assessment_count():
+    """How many assessors have submitted their scores for the application, as a subquery."""
+    return count_per_row(Assignment.objects.filter(status=AssignmentStatus.SUBMITTED), "application")
+
+
 def final_score_expression():
     """
     An application's final score, worked out by the database: the officer's
@@ -759,7 +765,7 @@ def ranked_applications(
     return (
         _ranked(round, statuses or RANKED_STATES)
         .select_related("organisation", "decision")
-        .annotate(assessment_count=_assignment_count([AssignmentStatus.SUBMITTED]))
+        .annotate(assessment_count=_assessment_count())
     )
 
 
@@ -793,7 +799,7 @@ def ranking_rows(figures) -> list[Application]:
             "round_id", "reference", "status", "amount_requested", "organisation__name",
             "decision__recommendation", "decision__recommended_amount",
         )
-        .annotate(assessment_count=_assignment_count([AssignmentStatus.SUBMITTED]))
+        .annotate(assessment_count=_assessment_count())
         .in_bulk()
     )
     rows = []
@@ -1430,17 +1436,6 @@ def final_scores(round: Round) -> QuerySet[Application]:
     )
 
 
-def _assignment_count(statuses) -> Coalesce:
-    """How many of an application's assignments are in `statuses`, as a subquery."""
-    counted = (
-        Assignment.objects.filter(application=OuterRef("pk"), status__in=statuses)
-        .values("application")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted), Value(0))
-
-
 def officer_round_applications(round: Round) -> QuerySet[Application]:
     """
     Every submitted application in the round with the columns the officer's
@@ -1459,7 +1454,9 @@ def officer_round_applications(round: Round) -> QuerySet[Application]:
         )
         .annotate(
             final_score=final_score_expression(),
-            active_count=_assignment_count(ACTIVE_ASSIGNMENT_STATES),
+            active_count=count_per_row(
+                Assignment.objects.filter(status__in=ACTIVE_ASSIGNMENT_STATES), "application"
+            ),
         )
     )
 

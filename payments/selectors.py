@@ -42,6 +42,7 @@ from accounts.models import AuditEvent
 from accounts.versions import AWARD_MONEY, current_version
 from applicants.choices import District, LegalStructure
 from applicants.models import mask_account_number, mask_sort_code, supplier_reference
+from config.subqueries import count_per_row
 from grants.models import (
     COMMITTED_AWARD_STATES,
     Application,
@@ -349,17 +350,6 @@ def _sum_by(queryset: QuerySet, group: str, amount: str = "amount") -> Coalesce:
         .values("total")
     )
     return Coalesce(Subquery(totals, output_field=MONEY), ZERO, output_field=MONEY)
-
-
-def _count_by(queryset: QuerySet, group: str) -> Coalesce:
-    counts = (
-        queryset.filter(**{group: OuterRef("pk")})
-        .order_by()
-        .values(group)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
 
 
 def with_award_money(awards: QuerySet[Award]) -> QuerySet[Award]:
@@ -984,7 +974,7 @@ def payment_runs_with_totals() -> QuerySet[PaymentRun]:
     payments = Payment.objects.all()
     return (
         PaymentRun.objects.select_related("created_by", "approved_by")
-        .annotate(payment_count=_count_by(payments, "run"), total=_sum_by(payments, "run"))
+        .annotate(payment_count=count_per_row(payments, "run"), total=_sum_by(payments, "run"))
         .order_by("-created_at", "-pk")
     )
 
@@ -996,7 +986,7 @@ def payment_run_with_totals(*, pk: int) -> PaymentRun:
     """
     failed = Payment.objects.filter(status=PaymentStatus.FAILED)
     return payment_runs_with_totals().annotate(
-        failed_count=_count_by(failed, "run"), failed_total=_sum_by(failed, "run")
+        failed_count=count_per_row(failed, "run"), failed_total=_sum_by(failed, "run")
     ).get(pk=pk)
 
 
