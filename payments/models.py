@@ -168,6 +168,10 @@ class PaymentStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# Payments that the finance system has taken, and so may come back failed.
+FAILABLE_PAYMENT_STATES = (PaymentStatus.EXPORTED, PaymentStatus.PAID)
+
+
 class Payment(FSMModelMixin, models.Model):
     instalment = models.ForeignKey(Instalment, on_delete=models.PROTECT, related_name="payments")
     run = models.ForeignKey(
@@ -227,10 +231,7 @@ class Payment(FSMModelMixin, models.Model):
     def mark_paid(self) -> None:
         pass
 
-    @transition(
-        field=status, source=[PaymentStatus.EXPORTED, PaymentStatus.PAID],
-        target=PaymentStatus.FAILED,
-    )
+    @transition(field=status, source=list(FAILABLE_PAYMENT_STATES), target=PaymentStatus.FAILED)
     def mark_failed(self) -> None:
         pass
 

@@ -37,6 +37,7 @@ from rounds.models import Round
 
 from .imports import AwardRow
 from .models import (
+    FAILABLE_PAYMENT_STATES,
     AwardVariation,
     Instalment,
     InstalmentCondition,
@@ -305,7 +306,7 @@ def mark_payment_failed(*, payment: Payment, actor: User, reason: str) -> Paymen
     award_id = Payment.objects.values_list("instalment__award_id", flat=True).get(pk=payment.pk)
     Award.objects.select_for_update().filter(pk=award_id).first()
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if payment.status not in (PaymentStatus.EXPORTED, PaymentStatus.PAID):
+    if payment.status not in FAILABLE_PAYMENT_STATES:
         if payment.status == PaymentStatus.FAILED:
             raise ValidationError("This payment has already been marked as failed.")
         raise ValidationError(

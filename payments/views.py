@@ -57,6 +57,7 @@ from .forms import (
 )
 from .imports import HEADINGS, ImportRejected, read_award_rows
 from .models import (
+    FAILABLE_PAYMENT_STATES,
     AwardVariation,
     Payment,
     PaymentRun,
@@ -239,10 +240,6 @@ class PaymentRunCreateView(FinanceRequiredMixin, View):
             "approve it.",
         )
         return redirect("payments:run_detail", pk=run.pk)
-
-
-# Payments that the finance system has taken, and so may come back failed.
-FAILABLE_PAYMENT_STATES = (PaymentStatus.EXPORTED, PaymentStatus.PAID)
 
 
 def _run_page_rows(run: PaymentRun, *, can_act: bool) -> list[dict]:
@@ -547,7 +544,7 @@ class PaymentFailView(PaymentMixin, View):
         return TemplateResponse(self.request, self.template_name, {
             "payment": payment, "application": payment.instalment.award.application,
             "form": form, "can_act": _can_act(self.request),
-            "can_fail": payment.status in (PaymentStatus.EXPORTED, PaymentStatus.PAID),
+            "can_fail": payment.status in FAILABLE_PAYMENT_STATES,
         })
 
 
